@@ -1,0 +1,194 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { loadConfig, type LoadedConfig } from "./config/load.js";
+import { isStartupError } from "./errors.js";
+import { createGateway, type Gateway } from "./gateway.js";
+import type { HookName } from "./hooks.js";
+
+const HELP = `Usage: mcp-gateway <command> [options]
+
+Commands:
+  start, run        Start the gateway
+  validate          Check the config and every plugin's options; prints OK
+  routes            Print upstreams and routing rules in order
+  plugins           Print, per hook, the ordered taps with plugin name@version
+  health            Ask a running gateway's /health; exit code 0 only when ok
+  hash-key [KEY]    Print sha256:<hex> for an API key (reads stdin without KEY)
+
+Options:
+  -c, --config FILE  Config file (default: search mcp-gateway.config.*, .mcp-gatewayrc*, package.json)
+  --url URL          With health: the /health URL (default: from config, else http://127.0.0.1:8080/health)
+  -h, --help         Show this help
+  -v, --version      Show the version
+`;
+
+interface Io {
+  out(line: string): void;
+  err(line: string): void;
+}
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`),
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/** Builds the gateway without opening ports or connecting stores: loads and validates everything. */
+async function inspect(file: string | undefined): Promise<{ loaded: LoadedConfig; gateway: Gateway }> {
+  const loaded = await loadConfig(file ? { file } : {});
+  const config = { ...loaded.config, logging: { ...loaded.config.logging, level: "silent" as const } };
+  const gateway = await createGateway({ config, configFile: loaded.filepath });
+  return { loaded, gateway };
+}
+
+async function start(file: string | undefined, io: Io): Promise<number> {
+  const loaded = await loadConfig(file ? { file } : {});
+  const gateway = await createGateway({ config: loaded.config, configFile: loaded.filepath });
+  gateway.log.info({ config: loaded.filepath }, "config loaded");
+  await gateway.listen();
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      gateway.log.info({ signal }, "shutting down");
+      const force = setTimeout(() => {
+        io.err("mcp-gateway: shutdown took too long, exiting");
+        resolve(1);
+      }, gateway.config.server.shutdownTimeoutMs + 5_000);
+      force.unref();
+      gateway.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          io.err(`mcp-gateway: shutdown failed: ${(err as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+  });
+}
+
+function printRoutes(gateway: Gateway, io: Io): void {
+  io.out("Upstreams:");
+  for (const upstream of gateway.config.upstreams) io.out(`  ${upstream.name}  ${upstream.url}  (timeout ${upstream.timeoutMs} ms)`);
+  io.out("Rules (first match wins):");
+  let index = 0;
+  for (const { plugin, options } of gateway.plugins) {
+    for (const rule of plugin.routes?.(options as never) ?? []) {
+      const match = Object.entries(rule.match)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(" ");
+      io.out(`  ${++index}. ${match} -> ${rule.upstream}`);
+    }
+  }
+  io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+}
+
+function printPlugins(gateway: Gateway, io: Io): void {
+  const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
+  const label = (name: string) => `${name}@${versions.get(name) ?? "?"}`;
+  const { transformResult, ...hooks } = gateway.hooks;
+  for (const [name, hook] of Object.entries(hooks) as [Exclude<HookName, "transformResult">, { taps: { name: string; stage?: number }[] }][]) {
+    io.out(`${name}: ${hook.taps.map((tap) => `${label(tap.name)}${tap.stage ? ` (stage ${tap.stage})` : ""}`).join(", ") || "(none)"}`);
+  }
+  const map = (transformResult as unknown as { _map: Map<string, { taps: { name: string }[] }> })._map;
+  for (const [method, hook] of map) io.out(`transformResult[${method}]: ${hook.taps.map((tap) => label(tap.name)).join(", ")}`);
+}
+
+async function health(file: string | undefined, url: string | undefined, io: Io): Promise<number> {
+  let target = url;
+  if (!target) {
+    try {
+      const { config } = await loadConfig(file ? { file } : {});
+      const host = ["0.0.0.0", "::", ""].includes(config.server.host) ? "127.0.0.1" : config.server.host;
+      target = `http://${host.includes(":") ? `[${host}]` : host}:${config.server.port}/health`;
+    } catch (err) {
+      if (file) throw err;
+      target = "http://127.0.0.1:8080/health";
+    }
+  }
+  try {
+    const response = await fetch(target, { signal: AbortSignal.timeout(5_000) });
+    io.out(await response.text());
+    return response.status === 200 ? 0 : 1;
+  } catch (err) {
+    io.err(`mcp-gateway: health check of ${target} failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+export async function main(argv: readonly string[], io: Io = stdio): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      options: {
+        config: { type: "string", short: "c" },
+        url: { type: "string" },
+        help: { type: "boolean", short: "h" },
+        version: { type: "boolean", short: "v" },
+      },
+    });
+  } catch (err) {
+    io.err(`mcp-gateway: ${(err as Error).message}`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
+  const [command, ...rest] = positionals;
+  if (values.version) {
+    io.out(version());
+    return 0;
+  }
+  if (values.help || !command) {
+    io.out(HELP);
+    return values.help ? 0 : 2;
+  }
+  try {
+    switch (command) {
+      case "start":
+      case "run":
+        return await start(values.config, io);
+      case "validate": {
+        const { gateway } = await inspect(values.config);
+        await gateway.close();
+        io.out("OK");
+        return 0;
+      }
+      case "routes":
+      case "plugins": {
+        const { gateway } = await inspect(values.config);
+        (command === "routes" ? printRoutes : printPlugins)(gateway, io);
+        await gateway.close();
+        return 0;
+      }
+      case "health":
+        return await health(values.config, values.url, io);
+      case "hash-key": {
+        const key = rest[0] ?? (await readStdin());
+        if (!key) {
+          io.err("mcp-gateway: hash-key needs a key (argument or stdin)");
+          return 2;
+        }
+        io.out(`sha256:${createHash("sha256").update(key).digest("hex")}`);
+        return 0;
+      }
+      default:
+        io.err(`mcp-gateway: unknown command "${command}" (see mcp-gateway --help)`);
+        return 2;
+    }
+  } catch (err) {
+    io.err(`mcp-gateway: ${isStartupError(err) ? err.message : ((err as Error).stack ?? String(err))}`);
+    return 1;
+  }
+}

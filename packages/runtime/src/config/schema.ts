@@ -1,0 +1,164 @@
+import { z } from "zod";
+import { STAGES } from "../stages.js";
+
+/** The seed's forwarded headers, plus the modern mirrored ones. Patterns allow a trailing `*`. */
+export const DEFAULT_FORWARD_HEADERS = Object.freeze([
+  "accept",
+  "content-type",
+  "mcp-session-id",
+  "mcp-protocol-version",
+  "last-event-id",
+  "mcp-method",
+  "mcp-name",
+  "mcp-param-*",
+]);
+
+export const DEFAULT_REDACT_KEYS = Object.freeze([
+  "authorization",
+  "x-api-key",
+  "api-key",
+  "cookie",
+  "set-cookie",
+  "proxy-authorization",
+  "token",
+  "access_token",
+  "password",
+  "secret",
+]);
+
+const stage = z
+  .union([z.enum(Object.keys(STAGES) as [keyof typeof STAGES, ...(keyof typeof STAGES)[]]), z.number().int()])
+  .describe("Stage band name (AUTHN, POLICY, LIMIT, DEFAULT, TRANSFORM, OBSERVE) or number for every tap of the plugin");
+
+const pluginName = z.string().min(1).describe("npm package name, shorthand (auth-apikey) or path relative to the config file");
+
+export const pluginEntrySchema = z.union([
+  pluginName,
+  z.tuple([pluginName, z.record(z.string(), z.unknown())]),
+  z.strictObject({
+    name: pluginName,
+    options: z.record(z.string(), z.unknown()).optional(),
+    stage: stage.optional(),
+  }),
+]);
+export type PluginEntry = z.infer<typeof pluginEntrySchema>;
+
+const serverSchema = z
+  .strictObject({
+    host: z.string().default("127.0.0.1").describe("Address to listen on"),
+    port: z.number().int().min(0).max(65535).default(8080).describe("Port to listen on (0 picks a free one)"),
+    path: z.string().startsWith("/").default("/mcp").describe("Path of the MCP endpoint"),
+    allowedOrigins: z
+      .array(z.string())
+      .default([])
+      .describe('Origins allowed to call the endpoint; "*" allows any. A request with another Origin is 403'),
+    requireOrigin: z.boolean().default(false).describe("Reject requests without an Origin header (403)"),
+    bodyLimit: z
+      .number()
+      .int()
+      .positive()
+      .default(2 * 1024 * 1024)
+      .describe("Largest request body in bytes (413 above it)"),
+    maxBatchSize: z.number().int().positive().default(50).describe("Most messages in one JSON-RPC batch (400 above it)"),
+    requestTimeoutMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(30_000)
+      .describe("Time a client has to send its whole request (slow-client protection); 0 disables"),
+    keepAliveTimeoutMs: z.number().int().positive().default(72_000).describe("Idle keep-alive time of client connections"),
+    shutdownTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe("On SIGTERM, how long in-flight requests may take before they are cut"),
+  })
+  .prefault({});
+
+const upstreamAuthSchema = z.discriminatedUnion("type", [
+  z.strictObject({
+    type: z.literal("apiKey"),
+    apiKey: z.strictObject({
+      header: z.string().min(1).describe("Header the upstream reads its credential from"),
+      value: z.string().min(1).describe("Header value; ${ENV} placeholders resolve at startup"),
+    }),
+  }),
+  z.strictObject({
+    type: z.literal("bearer"),
+    token: z.string().min(1).describe("Sent as Authorization: Bearer <token>"),
+  }),
+]);
+
+export const upstreamSchema = z.strictObject({
+  name: z.string().min(1).describe("Name that routes refer to"),
+  type: z.literal("http").default("http").describe("Transport; only Streamable HTTP"),
+  url: z.url({ protocol: /^https?$/ }).describe("Upstream MCP endpoint URL"),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe("Time to wait for the upstream's response headers (504 after it)"),
+  connections: z.number().int().positive().default(128).describe("Most keep-alive connections to this upstream"),
+  auth: upstreamAuthSchema.optional().describe("Credential the gateway sends to this upstream"),
+  headers: z.record(z.string(), z.string()).optional().describe("Fixed extra headers sent to this upstream"),
+});
+
+export const configSchema = z
+  .strictObject({
+    server: serverSchema,
+    upstreams: z
+      .array(upstreamSchema)
+      .min(1, "at least one upstream is required")
+      .superRefine((upstreams, ctx) => {
+        const seen = new Set<string>();
+        upstreams.forEach((upstream, index) => {
+          if (seen.has(upstream.name)) {
+            ctx.addIssue({ code: "custom", path: [index, "name"], message: `duplicate upstream name "${upstream.name}"` });
+          }
+          seen.add(upstream.name);
+        });
+      }),
+    upstreamHeaders: z
+      .strictObject({
+        forward: z
+          .array(z.string().min(1))
+          .default([...DEFAULT_FORWARD_HEADERS])
+          .describe("Request headers forwarded upstream (case-insensitive; trailing * is a prefix pattern)"),
+      })
+      .prefault({}),
+    logging: z
+      .strictObject({
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        redactKeys: z
+          .array(z.string())
+          .default([...DEFAULT_REDACT_KEYS])
+          .describe("Keys whose values are replaced by [REDACTED] at any depth of every log line"),
+      })
+      .prefault({}),
+    plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the seed sections are used"),
+    // The seed's feature sections: each becomes a default plugin's options and is validated by it.
+    auth: z.record(z.string(), z.unknown()).optional(),
+    policy: z.record(z.string(), z.unknown()).optional(),
+    rateLimit: z.record(z.string(), z.unknown()).optional(),
+    routing: z.array(z.unknown()).optional(),
+    audit: z.record(z.string(), z.unknown()).optional(),
+  })
+  .superRefine((config, ctx) => {
+    if (config.plugins) {
+      for (const section of ["auth", "policy", "rateLimit", "routing", "audit"] as const) {
+        if (config[section] !== undefined) {
+          ctx.addIssue({
+            code: "custom",
+            path: [section],
+            message: `seed section "${section}" cannot be combined with a plugins list; give it as that plugin's options`,
+          });
+        }
+      }
+    }
+  });
+
+export type GatewayConfig = z.output<typeof configSchema>;
+export type GatewayConfigInput = z.input<typeof configSchema>;
+export type UpstreamConfig = z.output<typeof upstreamSchema>;

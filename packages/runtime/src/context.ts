@@ -1,0 +1,118 @@
+import type { IncomingHttpHeaders } from "node:http";
+import type { Logger } from "pino";
+
+/** Who is calling, as the authenticating plugin identified them. */
+export interface Subject {
+  tenant: string;
+  client: string;
+  /** Credential id, e.g. the API key's `id` (audit: `apiKeyId`). Never the secret. */
+  id?: string;
+  /** Anything else an auth plugin learned (scopes, groups, token claims). */
+  claims?: Readonly<Record<string, unknown>>;
+}
+
+/** The subject of every caller when no auth plugin is configured (the seed's `auth.mode: none`). */
+export const ANONYMOUS: Readonly<Subject> = Object.freeze({ tenant: "anonymous", client: "anonymous" });
+
+export type JsonRpcId = string | number | null;
+
+/** `legacy`: 2025-03-26 … 2025-11-25 (sessions, GET streams). `modern`: 2026-07-28 and later. */
+export type McpEra = "legacy" | "modern";
+
+/** The MCP facts of one JSON-RPC message of the request body. */
+export interface McpCall {
+  /** Requests carry an id and a method; notifications a method only; responses an id only. */
+  readonly kind: "request" | "notification" | "response";
+  readonly id?: JsonRpcId;
+  readonly method?: string;
+  /** `params.name` of `tools/call`. */
+  readonly toolName?: string;
+  /** `params.uri` of `resources/read`, `resources/subscribe`, `resources/unsubscribe`. */
+  readonly resourceUri?: string;
+  /** `params.name` of `prompts/get`. */
+  readonly promptName?: string;
+  /** The message as parsed; treat as read-only (change messages with `ctx.setMessages`). */
+  readonly message: Readonly<Record<string, unknown>>;
+}
+
+export interface UpstreamInfo {
+  readonly name: string;
+  readonly url: string;
+  readonly timeoutMs: number;
+}
+
+export type OutcomeKind = "served" | "rejected" | "failed" | "aborted";
+
+/** How a request ended. Set before `onResponse` runs. */
+export interface Outcome {
+  readonly kind: OutcomeKind;
+  readonly statusCode: number;
+  /** JSON-RPC error code the gateway answered with (rejections and failures). */
+  readonly jsonRpcErrorCode?: number;
+  /** Registry or plugin error code, e.g. `MCPGW_ERR_RATE_LIMITED`. */
+  readonly errorCode?: string;
+  /** The plugin and hook that rejected, when a plugin did. */
+  readonly plugin?: string;
+  readonly hook?: string;
+  readonly message?: string;
+}
+
+export interface Timings {
+  /** `performance.now()` when the request arrived. */
+  readonly start: number;
+  upstreamStart?: number;
+  /** Upstream response headers received. */
+  upstreamHeaders?: number;
+  /** Response finished (or the client went away). */
+  end?: number;
+}
+
+/** One per HTTP request; every hook receives it. */
+export interface RequestContext {
+  readonly id: string;
+  /** pino child logger carrying `reqId`. */
+  readonly log: Logger;
+  readonly http: {
+    readonly method: string;
+    readonly path: string;
+    readonly headers: IncomingHttpHeaders;
+    readonly remoteAddress: string | undefined;
+  };
+  /** The raw request body, forwarded unchanged unless a plugin called `setMessages`. */
+  readonly body: Buffer | undefined;
+  /** Parsed JSON-RPC message(s); empty for GET and DELETE. */
+  readonly messages: readonly unknown[];
+  /** True when the body was a JSON array (2025-03-26 batch). */
+  readonly batch: boolean;
+  /** MCP facts of each message, in body order. */
+  readonly calls: readonly McpCall[];
+  readonly mcp: {
+    readonly era: McpEra;
+    readonly protocolVersion: string | undefined;
+    readonly sessionId: string | undefined;
+  };
+  /** Set by an auth plugin in `onRequest`. */
+  subject: Subject | undefined;
+  /**
+   * `WWW-Authenticate` challenges. An auth plugin that finds no credential of its kind
+   * adds its challenge; when no plugin identifies the caller, the 401 carries them all.
+   */
+  readonly authChallenges: string[];
+  /** Chosen upstream, set after `route`. */
+  upstream: UpstreamInfo | undefined;
+  readonly timings: Timings;
+  /** Set before `onResponse`. */
+  outcome: Outcome | undefined;
+  /** Per-request scratch space for plugins; key by your plugin name or a symbol. */
+  readonly state: Record<string | symbol, unknown>;
+  /** Replace the message(s) sent upstream; the body is re-serialised once, at forwarding. */
+  setMessages(messages: unknown[] | unknown): void;
+}
+
+/** What `beforeUpstream` taps may shape. */
+export interface UpstreamRequest {
+  readonly upstream: UpstreamInfo;
+  readonly method: string;
+  /** Outgoing headers, lower-case names; already filtered by the allowlist. */
+  readonly headers: Record<string, string>;
+}

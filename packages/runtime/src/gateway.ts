@@ -1,0 +1,249 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import path from "node:path";
+import Fastify, { LogController, type FastifyError } from "fastify";
+import type { DestinationStream, Logger } from "pino";
+import type { GatewayConfig } from "./config/schema.js";
+import { isSeedConfig, seedPlugins } from "./config/seed.js";
+import { GatewayError, StartupError } from "./errors.js";
+import { createHooks, type GatewayHooks, type HealthChecks } from "./hooks.js";
+import { createLogger } from "./logger.js";
+import { createPipeline, rejectEarly } from "./pipeline.js";
+import type { GatewayPlugin } from "./plugin.js";
+import { checkBeforeTargets, createPluginHooks, type TapRecord } from "./plugin-host.js";
+import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
+import { compileAllowlist, forbiddenForwardPatterns } from "./proxy/headers.js";
+import { createUpstream, upstreamInfo, type Upstream } from "./proxy/upstream.js";
+import type { StageName } from "./stages.js";
+
+/** A plugin handed over in code (tests, embedding) rather than named in config. */
+export interface InlinePlugin {
+  plugin: GatewayPlugin;
+  options?: Record<string, unknown>;
+  stage?: StageName | number;
+}
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** The config file, for messages and plugin resolution. */
+  configFile?: string;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Appended after the config's plugins. */
+  plugins?: readonly InlinePlugin[];
+  /** Log destination (stdout by default). */
+  logDestination?: DestinationStream;
+}
+
+export interface Gateway {
+  readonly config: GatewayConfig;
+  readonly hooks: GatewayHooks;
+  readonly log: Logger;
+  /** The node HTTP server (after `listen`, its address is the gateway's). */
+  readonly server: Server;
+  readonly plugins: readonly LoadedPlugin[];
+  /** Runs `ready` taps, then opens the port. Returns the base URL. */
+  listen(): Promise<string>;
+  /** Graceful: stop accepting, end event streams, drain (bounded), run `close` taps. Idempotent. */
+  close(): Promise<void>;
+  health(): Promise<{ status: "ok" | "degraded"; checks: HealthChecks }>;
+}
+
+function pluginSpecs(config: GatewayConfig): PluginSpec[] {
+  if (config.plugins) return config.plugins.map(normaliseEntry);
+  if (!isSeedConfig(config)) return [];
+  return seedPlugins(config).map(({ entry, section }) => {
+    const [name, options] = entry as [string, Record<string, unknown>];
+    return {
+      name,
+      options,
+      stage: undefined,
+      declaredAt: section,
+      optionsPath: [section],
+      ...(section === "routing" ? { unwrap: "rules" } : {}),
+    };
+  });
+}
+
+/** Loads every plugin (config entries, then inline ones) and runs their `setup`. No I/O yet. */
+async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: Logger, upstreams: Upstream[]) {
+  const configFile = options.configFile ?? "(inline config)";
+  const configDir = options.configFile ? path.dirname(options.configFile) : process.cwd();
+  const loaded: LoadedPlugin[] = [];
+  for (const spec of pluginSpecs(options.config)) loaded.push(await loadPlugin(spec, configFile, configDir));
+  (options.plugins ?? []).forEach((inline, index) => {
+    const spec: PluginSpec = {
+      name: inline.plugin.name,
+      options: inline.options ?? {},
+      stage: inline.stage,
+      declaredAt: `inline plugins[${index}]`,
+      optionsPath: [],
+    };
+    loaded.push(validatePlugin(inline.plugin, spec, configFile));
+  });
+  const records: TapRecord[] = [];
+  const env = options.env ?? process.env;
+  const infos = upstreams.map(upstreamInfo);
+  for (const { plugin, options: pluginOptions, spec } of loaded) {
+    try {
+      await plugin.setup(
+        {
+          name: plugin.name,
+          hooks: createPluginHooks(hooks, plugin.name, spec.stage, records),
+          log: log.child({ plugin: plugin.name }),
+          upstreams: infos,
+          configDir,
+          env,
+        },
+        pluginOptions as never,
+      );
+    } catch (err) {
+      throw new StartupError("MCPGW_ERR_PLUGIN_SETUP", `plugin "${plugin.name}" declared in ${configFile} at ${spec.declaredAt}: setup failed: ${(err as Error).message}`, {
+        cause: err,
+      });
+    }
+  }
+  checkBeforeTargets(records);
+  return loaded;
+}
+
+function fastifyErrorToGateway(err: FastifyError): GatewayError {
+  switch (err.statusCode) {
+    case 413:
+      return GatewayError.from("MCPGW_ERR_BODY_TOO_LARGE");
+    case 415:
+      return GatewayError.from("MCPGW_ERR_UNSUPPORTED_MEDIA_TYPE");
+    case 400:
+      return GatewayError.from("MCPGW_ERR_INVALID_REQUEST", `Invalid Request: ${err.message}`);
+    default:
+      return GatewayError.from("MCPGW_ERR_INTERNAL");
+  }
+}
+
+export async function createGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const log = createLogger({ ...config.logging, ...(options.logDestination ? { destination: options.logDestination } : {}) });
+  const forbidden = forbiddenForwardPatterns(config.upstreamHeaders.forward);
+  if (forbidden.length) {
+    throw new StartupError(
+      "MCPGW_ERR_CONFIG_INVALID",
+      `config ${options.configFile ?? "(inline)"}: upstreamHeaders.forward: ${forbidden.join(", ")} is a gateway credential or hop-by-hop header and is never forwarded`,
+    );
+  }
+  const hooks = createHooks();
+  const upstreams = config.upstreams.map(createUpstream);
+  const plugins = await setupPlugins(options, hooks, log, upstreams);
+
+  const streams = new Set<() => void>();
+  let closing: Promise<void> | undefined;
+  const deps = { hooks, log };
+  const handle = createPipeline({
+    hooks,
+    log,
+    upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
+    defaultUpstream: upstreams[0]!,
+    allowlist: compileAllowlist(config.upstreamHeaders.forward),
+    origins: {
+      allowed: new Set(config.server.allowedOrigins),
+      any: config.server.allowedOrigins.includes("*"),
+      required: config.server.requireOrigin,
+    },
+    maxBatchSize: config.server.maxBatchSize,
+    authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
+    trackStream(end) {
+      streams.add(end);
+      return () => streams.delete(end);
+    },
+  });
+
+  const app = Fastify({
+    loggerInstance: log,
+    // The pipeline logs what matters; per-request lines from Fastify would double the cost.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: config.server.bodyLimit,
+    requestTimeout: config.server.requestTimeoutMs,
+    keepAliveTimeout: config.server.keepAliveTimeoutMs,
+    return503OnClosing: false,
+    genReqId: () => randomUUID(),
+  });
+  app.removeAllContentTypeParsers();
+  // The raw bytes are kept and forwarded unchanged; the pipeline parses them exactly once.
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+  app.setErrorHandler((err: FastifyError, request, reply) => {
+    reply.hijack();
+    rejectEarly(deps, request.id, request.raw, reply.raw, fastifyErrorToGateway(err));
+  });
+  const mcp = async (request: { id: string; raw: IncomingMessage; body: unknown }, reply: { hijack(): void; raw: ServerResponse }) => {
+    reply.hijack();
+    if (closing) return rejectEarly(deps, request.id, request.raw, reply.raw, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
+    await handle(request.id, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : undefined);
+  };
+  app.route({ method: ["POST", "GET", "DELETE"], url: config.server.path, handler: mcp });
+  app.route({
+    method: ["PUT", "PATCH", "OPTIONS"],
+    url: config.server.path,
+    handler: async (request, reply) => {
+      reply.hijack();
+      const err = GatewayError.from("MCPGW_ERR_METHOD_NOT_ALLOWED", undefined, { headers: { allow: "GET, POST, DELETE" } });
+      rejectEarly(deps, request.id, request.raw, reply.raw, err);
+    },
+  });
+
+  async function health() {
+    const checks: HealthChecks = { server: { status: closing ? "fail" : "ok" } };
+    try {
+      await hooks.health.promise(checks);
+    } catch (err) {
+      checks.health = { status: "fail", error: (err as Error).message };
+    }
+    const ok = Object.values(checks).every((check) => check.status === "ok");
+    return { status: ok ? ("ok" as const) : ("degraded" as const), checks };
+  }
+  for (const url of ["/healthz", "/health"]) {
+    app.get(url, async (_request, reply) => {
+      const report = await health();
+      return reply.code(report.status === "ok" ? 200 : 503).send(report);
+    });
+  }
+
+  async function shutdown(): Promise<void> {
+    const drained = app.close();
+    for (const end of streams) end();
+    const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());
+    await Promise.race([drained, timeout]);
+    app.server.closeAllConnections();
+    await drained;
+    try {
+      await hooks.close.promise();
+    } finally {
+      await Promise.allSettled(upstreams.map((upstream) => upstream.pool.destroy()));
+      log.flush();
+    }
+  }
+
+  return {
+    config,
+    hooks,
+    log,
+    server: app.server,
+    plugins,
+    health,
+    async listen() {
+      try {
+        await hooks.ready.promise();
+      } catch (err) {
+        const plugin = (err as { plugin?: string }).plugin;
+        throw new StartupError("MCPGW_ERR_STARTUP", `${plugin ? `plugin "${plugin}": ` : ""}${(err as Error).message}`, { cause: err });
+      }
+      await app.listen({ host: config.server.host, port: config.server.port });
+      const address = app.server.address() as AddressInfo;
+      const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+      log.info({ address: `${host}:${address.port}`, path: config.server.path, plugins: plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, "gateway listening");
+      return `http://${host}:${address.port}`;
+    },
+    close() {
+      closing ??= shutdown();
+      return closing;
+    },
+  };
+}

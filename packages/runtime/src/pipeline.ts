@@ -1,0 +1,171 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Dispatcher } from "undici";
+import type { Logger } from "pino";
+import { ANONYMOUS, type McpCall, type McpEra, type Outcome, type RequestContext, type UpstreamInfo } from "./context.js";
+import { GatewayError } from "./errors.js";
+import type { GatewayHooks } from "./hooks.js";
+import { parseBody } from "./mcp/messages.js";
+import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
+import { forward, type ForwardResult } from "./proxy/forward.js";
+import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
+import { callsToTransform } from "./proxy/transform.js";
+import { upstreamInfo, type Upstream } from "./proxy/upstream.js";
+import { errorBody, sendError, toGatewayError } from "./respond.js";
+
+export interface PipelineDeps {
+  hooks: GatewayHooks;
+  log: Logger;
+  upstreams: ReadonlyMap<string, Upstream>;
+  defaultUpstream: Upstream;
+  allowlist: HeaderAllowlist;
+  origins: { allowed: ReadonlySet<string>; any: boolean; required: boolean };
+  maxBatchSize: number;
+  /** True when at least one plugin declared `authenticates`. */
+  authConfigured: boolean;
+  trackStream(end: () => void): () => void;
+}
+
+class Context implements RequestContext {
+  readonly id: string;
+  readonly log: Logger;
+  readonly http: RequestContext["http"];
+  body: Buffer | undefined;
+  messages: readonly unknown[] = [];
+  batch = false;
+  calls: readonly McpCall[] = [];
+  mcp: { era: McpEra; protocolVersion: string | undefined; sessionId: string | undefined };
+  subject: RequestContext["subject"] = undefined;
+  readonly authChallenges: string[] = [];
+  upstream: UpstreamInfo | undefined = undefined;
+  readonly timings: RequestContext["timings"] = { start: performance.now() };
+  outcome: Outcome | undefined = undefined;
+  readonly state: Record<string | symbol, unknown> = {};
+  /** Set by setMessages: the body to send instead of the raw bytes. */
+  replacedBody: string | undefined;
+
+  constructor(id: string, log: Logger, req: IncomingMessage, body: Buffer | undefined) {
+    this.id = id;
+    this.log = log;
+    this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, remoteAddress: req.socket.remoteAddress };
+    this.body = body;
+    const session = req.headers["mcp-session-id"];
+    this.mcp = { era: "legacy", protocolVersion: undefined, sessionId: typeof session === "string" ? session : undefined };
+  }
+
+  setMessages(messages: unknown): void {
+    this.replacedBody = JSON.stringify(messages);
+  }
+}
+
+function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"]): void {
+  if (origin === undefined) {
+    if (origins.required) throw GatewayError.from("MCPGW_ERR_ORIGIN_FORBIDDEN", "Forbidden: Origin header is required");
+    return;
+  }
+  if (!origins.any && !origins.allowed.has(origin)) throw GatewayError.from("MCPGW_ERR_ORIGIN_FORBIDDEN");
+}
+
+function outcomeOf(result: ForwardResult): Outcome {
+  if (result.kind === "failed") return { kind: "failed", statusCode: result.statusCode, message: result.message };
+  return { kind: result.kind, statusCode: result.statusCode };
+}
+
+function rejectionOutcome(err: GatewayError): Outcome {
+  return {
+    kind: err.status >= 500 ? "failed" : "rejected",
+    statusCode: err.status,
+    jsonRpcErrorCode: err.jsonRpcCode,
+    errorCode: err.code,
+    message: err.message,
+    ...(err.plugin ? { plugin: err.plugin, hook: err.hook } : {}),
+  };
+}
+
+/** Runs `onResponse` once the client has its answer (or has gone away); a failing tap is only logged. */
+function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): void {
+  res.once("close", () => {
+    ctx.timings.end = performance.now();
+    ctx.outcome ??= { kind: "aborted", statusCode: res.statusCode };
+    if (!hooks.onResponse.isUsed()) return;
+    hooks.onResponse.promise(ctx).catch((err: unknown) => {
+      ctx.log.error({ err, plugin: (err as { plugin?: string }).plugin, hook: "onResponse" }, "onResponse tap failed");
+    });
+  });
+}
+
+/** One MCP request, start to finish: checks, the five hooks, the upstream, the outcome. */
+export function createPipeline(deps: PipelineDeps) {
+  const { hooks } = deps;
+
+  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse, abort: AbortController): Promise<void> {
+    checkOrigin(req.headers.origin, deps.origins);
+    if (ctx.body !== undefined) {
+      const parsed = parseBody(ctx.body, deps.maxBatchSize);
+      ctx.messages = parsed.messages;
+      ctx.batch = parsed.batch;
+      ctx.calls = parsed.calls;
+      const facts = checkMirroredHeaders(req.headers, parsed);
+      ctx.mcp.era = facts.era;
+      ctx.mcp.protocolVersion = facts.protocolVersion;
+    }
+    await hooks.onRequest.promise(ctx);
+    if (!ctx.subject) {
+      if (deps.authConfigured) {
+        throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", undefined, {
+          headers: ctx.authChallenges.length ? { "www-authenticate": ctx.authChallenges } : {},
+        });
+      }
+      ctx.subject = ANONYMOUS;
+    }
+    await hooks.authorize.promise(ctx);
+    const routed = await hooks.route.promise(ctx);
+    const upstream = routed === undefined ? deps.defaultUpstream : deps.upstreams.get(routed);
+    if (!upstream) throw GatewayError.from("MCPGW_ERR_UNKNOWN_UPSTREAM", `Route named upstream "${routed}", which is not configured`);
+    ctx.upstream = upstreamInfo(upstream);
+
+    const headers = { ...filterRequestHeaders(req.headers, deps.allowlist), ...upstream.headers };
+    if (hooks.beforeUpstream.isUsed()) await hooks.beforeUpstream.promise(ctx, { upstream: ctx.upstream, method: ctx.http.method, headers });
+    const body = ctx.replacedBody ?? ctx.body;
+    if (ctx.replacedBody !== undefined) headers["content-type"] = "application/json";
+
+    const result = await forward({
+      ctx,
+      upstream,
+      method: ctx.http.method as Dispatcher.HttpMethod,
+      headers,
+      body,
+      res,
+      signal: abort.signal,
+      hooks,
+      transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
+      trackStream: deps.trackStream,
+    });
+    ctx.outcome = outcomeOf(result);
+  }
+
+  return async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
+    const ctx = new Context(id, deps.log.child({ reqId: id }), req, body);
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    observe(hooks, ctx, res);
+    try {
+      await run(ctx, req, res, abort);
+    } catch (thrown) {
+      const err = toGatewayError(thrown);
+      ctx.outcome = rejectionOutcome(err);
+      if (err.status >= 500) ctx.log.error({ err: thrown, plugin: err.plugin, hook: err.hook }, err.message);
+      else ctx.log.debug({ code: err.code, plugin: err.plugin, hook: err.hook }, err.message);
+      if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+    }
+  };
+}
+
+/** Answers a request that never reached the pipeline (body too large, bad media type, wrong method). */
+export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
+  const ctx = new Context(id, deps.log.child({ reqId: id }), req, undefined);
+  ctx.outcome = rejectionOutcome(err);
+  observe(deps.hooks, ctx, res);
+  sendError(res, err, errorBody(err, [], [], false));
+}

@@ -1,0 +1,93 @@
+import type { Logger } from "pino";
+import type { z } from "zod";
+import type { McpCall, RequestContext, UpstreamInfo, UpstreamRequest } from "./context.js";
+import type { HealthChecks } from "./hooks.js";
+import type { StageName } from "./stages.js";
+
+/** The plugin API this runtime implements; plugins declare a semver range (`api: "^1"`). */
+export const PLUGIN_API_VERSION = "1.0.0";
+
+const PLUGIN_BRAND = Symbol.for("mcp-gateway.plugin");
+
+export interface TapOptions {
+  /** A band name (`"AUTHN"`) or a number; lower runs first. A config entry's `stage` overrides it. */
+  stage?: StageName | number;
+  /** Run before the taps of these plugins on the same hook (checked at load). */
+  before?: string | string[];
+}
+
+/** A hook as a plugin sees it: tap only, and every tap is named after the plugin. */
+export interface Tappable<Args extends unknown[], Result = void> {
+  tapPromise(fn: (...args: Args) => Promise<Result>): void;
+  tapPromise(options: TapOptions, fn: (...args: Args) => Promise<Result>): void;
+}
+
+export interface PluginHooks {
+  readonly onRequest: Tappable<[ctx: RequestContext]>;
+  readonly authorize: Tappable<[ctx: RequestContext]>;
+  readonly route: Tappable<[ctx: RequestContext], string | undefined>;
+  readonly beforeUpstream: Tappable<[ctx: RequestContext, request: UpstreamRequest]>;
+  readonly onResponse: Tappable<[ctx: RequestContext]>;
+  readonly transformResult: {
+    for(method: string): Tappable<[result: unknown, ctx: RequestContext, call: McpCall], unknown>;
+  };
+  readonly health: Tappable<[checks: HealthChecks]>;
+  readonly ready: Tappable<[]>;
+  readonly close: Tappable<[]>;
+}
+
+/** What `setup` receives. */
+export interface PluginApi {
+  /** The plugin's name, as its taps are named. */
+  readonly name: string;
+  readonly hooks: PluginHooks;
+  /** pino child logger carrying `{ plugin }`. */
+  readonly log: Logger;
+  readonly upstreams: readonly UpstreamInfo[];
+  /** Directory of the config file: resolve relative paths in options against it. */
+  readonly configDir: string;
+  /** Environment the gateway started with (tests pass their own). */
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export interface RouteDescription {
+  /** What the rule matches, e.g. `{ method: "tools/call", tool: "math.*" }`. */
+  match: Readonly<Record<string, string>>;
+  upstream: string;
+}
+
+export interface PluginDefinition<Schema extends z.ZodType = z.ZodType> {
+  /** Short name (`auth-apikey`): names every tap and every log line of the plugin. */
+  name: string;
+  version: string;
+  /** Semver range of the plugin API this plugin was built for. */
+  api: string;
+  /** zod schema for the options; validated at load, errors name the option path. */
+  options?: Schema;
+  /**
+   * An auth plugin identifies callers in `onRequest`. When at least one is configured, a request
+   * that none of them identified is rejected with 401.
+   */
+  authenticates?: boolean;
+  /** For `mcp-gateway routes`: the routing rules these options define, in match order. */
+  routes?(options: z.output<Schema>): readonly RouteDescription[];
+  /** Tap hooks here. No I/O: connect in a `ready` tap, release in a `close` tap. */
+  setup(gateway: PluginApi, options: z.output<Schema>): void | Promise<void>;
+}
+
+export type GatewayPlugin<Schema extends z.ZodType = z.ZodType> = Readonly<PluginDefinition<Schema>> & {
+  readonly [PLUGIN_BRAND]: true;
+};
+
+export function definePlugin<Schema extends z.ZodType = z.ZodType>(definition: PluginDefinition<Schema>): GatewayPlugin<Schema> {
+  return Object.freeze({ ...definition, [PLUGIN_BRAND]: true as const });
+}
+
+export function isGatewayPlugin(value: unknown): value is GatewayPlugin {
+  return (
+    typeof value === "object" &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[PLUGIN_BRAND] === true &&
+    typeof (value as { setup?: unknown }).setup === "function"
+  );
+}

@@ -1,0 +1,52 @@
+import { Pool } from "undici";
+import type { UpstreamInfo } from "../context.js";
+import type { UpstreamConfig } from "../config/schema.js";
+import { GatewayError } from "../errors.js";
+
+/** A configured upstream and its keep-alive connection pool. */
+export interface Upstream extends UpstreamInfo {
+  readonly pool: Pool;
+  /** Path and query of the upstream URL. */
+  readonly path: string;
+  /** Headers from config (fixed headers and credentials), sent on every request. */
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export function createUpstream(config: UpstreamConfig): Upstream {
+  const url = new URL(config.url);
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
+  if (config.auth?.type === "apiKey") headers[config.auth.apiKey.header.toLowerCase()] = config.auth.apiKey.value;
+  if (config.auth?.type === "bearer") headers.authorization = `Bearer ${config.auth.token}`;
+  const pool = new Pool(url.origin, {
+    connections: config.connections,
+    keepAliveTimeout: 60_000,
+    connect: { timeout: Math.min(config.timeoutMs, 10_000) },
+  });
+  return Object.freeze({
+    name: config.name,
+    url: config.url,
+    timeoutMs: config.timeoutMs,
+    pool,
+    path: url.pathname + url.search,
+    headers: Object.freeze(headers),
+  });
+}
+
+/** The public view plugins get: no pool, no credentials. */
+export function upstreamInfo(upstream: Upstream): UpstreamInfo {
+  return Object.freeze({ name: upstream.name, url: upstream.url, timeoutMs: upstream.timeoutMs });
+}
+
+const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
+
+/** Maps an undici failure to the gateway's answer: 504 for timeouts, 502 for the rest. */
+export function upstreamFailure(err: unknown, upstream: UpstreamInfo): GatewayError {
+  const code = (err as { code?: string }).code ?? "";
+  if (TIMEOUT_CODES.has(code)) {
+    return GatewayError.from("MCPGW_ERR_UPSTREAM_TIMEOUT", `Upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, {
+      cause: err,
+    });
+  }
+  return GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${upstream.name}" is unreachable`, { cause: err });
+}

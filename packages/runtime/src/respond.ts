@@ -1,0 +1,46 @@
+import type { ServerResponse } from "node:http";
+import type { McpCall } from "./context.js";
+import { ERRORS, GatewayError, isGatewayError } from "./errors.js";
+import { idOf } from "./mcp/messages.js";
+
+/** Turns anything thrown in the pipeline into a GatewayError; plugin crashes become 500s. */
+export function toGatewayError(err: unknown): GatewayError {
+  if (isGatewayError(err)) return err;
+  const plugin = (err as { plugin?: string } | null)?.plugin;
+  const hook = (err as { hook?: string } | null)?.hook;
+  const wrapped = plugin
+    ? GatewayError.from("MCPGW_ERR_PLUGIN_FAILED", `Plugin "${plugin}" failed in ${hook}`, { cause: err })
+    : GatewayError.from("MCPGW_ERR_INTERNAL", ERRORS.MCPGW_ERR_INTERNAL.message, { cause: err });
+  if (plugin) Object.assign(wrapped, { plugin, hook });
+  return wrapped;
+}
+
+function errorObject(err: GatewayError): Record<string, unknown> {
+  return { code: err.jsonRpcCode, message: err.message, data: { ...err.data, code: err.code } };
+}
+
+/**
+ * The seed's error shape: a JSON-RPC error echoing the request id, or an array with one
+ * error per request of a batch.
+ */
+export function errorBody(err: GatewayError, messages: readonly unknown[], calls: readonly McpCall[], batch: boolean): string {
+  const error = errorObject(err);
+  if (batch) {
+    const ids = calls.filter((call) => call.kind === "request").map((call) => call.id ?? null);
+    return JSON.stringify((ids.length ? ids : [null]).map((id) => ({ jsonrpc: "2.0", id, error })));
+  }
+  return JSON.stringify({ jsonrpc: "2.0", id: idOf(messages[0]), error });
+}
+
+export function sendError(res: ServerResponse, err: GatewayError, body: string): void {
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  res.writeHead(err.status, {
+    ...err.headers,
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+  });
+  res.end(body);
+}
