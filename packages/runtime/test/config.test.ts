@@ -1,0 +1,40 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { parseConfig } from "../src/config/load.js";
+
+const base = { upstreams: [{ name: "a", url: "http://127.0.0.1:9000/mcp" }] };
+
+describe("config validation", () => {
+  it("fills defaults, with the seed's forward list plus the modern mirrored headers", () => {
+    const config = parseConfig(base, "gw.yaml", {});
+    assert.equal(config.server.path, "/mcp");
+    assert.equal(config.server.bodyLimit, 2 * 1024 * 1024);
+    assert.ok(config.upstreamHeaders.forward.includes("mcp-param-*"));
+    assert.equal(config.upstreams[0]!.timeoutMs, 30_000);
+  });
+
+  it("names the file and the path of a wrong type", () => {
+    assert.throws(() => parseConfig({ ...base, server: { port: "80" } }, "gw.yaml", {}), { code: "MCPGW_ERR_CONFIG_INVALID", message: /^config gw\.yaml: server\.port: / });
+  });
+
+  it("rejects unknown keys with their path", () => {
+    assert.throws(() => parseConfig({ ...base, server: { prot: 1 } }, "gw.yaml", {}), (err: Error) => err.message.includes("server: ") && err.message.includes("prot"));
+  });
+
+  it("resolves ${ENV} placeholders and fails on a missing or empty one, naming the path", () => {
+    const withAuth = {
+      upstreams: [{ name: "a", url: "http://127.0.0.1:9000/mcp", auth: { type: "apiKey", apiKey: { header: "Authorization", value: "Api-Key ${UP_KEY}" } } }],
+    };
+    const config = parseConfig(withAuth, "gw.yaml", { UP_KEY: "s3cret" });
+    assert.deepEqual(config.upstreams[0]!.auth, { type: "apiKey", apiKey: { header: "Authorization", value: "Api-Key s3cret" } });
+    assert.throws(() => parseConfig(withAuth, "gw.yaml", { UP_KEY: "" }), /upstreams\[0\]\.auth\.apiKey\.value: environment variable UP_KEY is not set or empty/);
+  });
+
+  it("rejects duplicate upstream names", () => {
+    assert.throws(() => parseConfig({ upstreams: [base.upstreams[0], base.upstreams[0]] }, "gw.yaml", {}), /upstreams\[1\]\.name: duplicate/);
+  });
+
+  it("refuses seed sections next to a plugins list", () => {
+    assert.throws(() => parseConfig({ ...base, plugins: ["router"], routing: [] }, "gw.yaml", {}), /routing: seed section/);
+  });
+});
