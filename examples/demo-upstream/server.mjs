@@ -37,6 +37,10 @@ export async function startDemoUpstream({ port = 9000, host = "127.0.0.1" } = {}
       res.writeHead(404).end();
       return;
     }
+    // The seed README's curl walk-through sends `Accept: application/json` alone; the SDK wants
+    // both types, so this demo answers such clients with plain JSON (enableJsonResponse below).
+    const accept = req.headers.accept ?? "";
+    if (req.method === "POST" && !accept.includes("text/event-stream")) req.headers.accept = "application/json, text/event-stream";
     const sessionId = req.headers["mcp-session-id"];
     let transport = typeof sessionId === "string" ? sessions.get(sessionId) : undefined;
     if (!transport) {
@@ -47,6 +51,7 @@ export async function startDemoUpstream({ port = 9000, host = "127.0.0.1" } = {}
       }
       transport = new StreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
+        enableJsonResponse: true,
         onsessioninitialized: (id) => sessions.set(id, transport),
       });
       transport.onclose = () => transport.sessionId && sessions.delete(transport.sessionId);
