@@ -5,6 +5,7 @@ import path from "node:path";
 import Fastify, { LogController, type FastifyError } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import type { GatewayConfig } from "./config/schema.js";
+import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
 import { GatewayError, StartupError } from "./errors.js";
 import { createHooks, type GatewayHooks, type HealthChecks } from "./hooks.js";
@@ -98,13 +99,24 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
         pluginOptions as never,
       );
     } catch (err) {
-      throw new StartupError("MCPGW_ERR_PLUGIN_SETUP", `plugin "${plugin.name}" declared in ${configFile} at ${spec.declaredAt}: setup failed: ${(err as Error).message}`, {
-        cause: err,
-      });
+      const label = `plugin "${plugin.name}" declared in ${configFile} at ${spec.declaredAt}`;
+      // An error pointing at an option (a rule naming an unknown upstream) reads like an option error.
+      const optionPath = (err as { optionPath?: unknown }).optionPath;
+      if (Array.isArray(optionPath)) {
+        const path = spec.unwrap && optionPath[0] === spec.unwrap ? optionPath.slice(1) : optionPath;
+        throw new StartupError("MCPGW_ERR_PLUGIN_OPTIONS", `${label}: ${formatPath([...spec.optionsPath, ...path])}: ${(err as Error).message}`, { cause: err });
+      }
+      throw new StartupError("MCPGW_ERR_PLUGIN_SETUP", `${label}: setup failed: ${(err as Error).message}`, { cause: err });
     }
   }
   checkBeforeTargets(records);
   return loaded;
+}
+
+/** Makes the connection of an in-flight response close once the response is done. */
+function closeAfterResponse(res: ServerResponse): void {
+  if (!res.headersSent) res.setHeader("connection", "close");
+  else res.once("finish", () => res.socket?.end());
 }
 
 function fastifyErrorToGateway(err: FastifyError): GatewayError {
@@ -135,6 +147,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const plugins = await setupPlugins(options, hooks, log, upstreams);
 
   const streams = new Set<() => void>();
+  const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   const deps = { hooks, log };
   const handle = createPipeline({
@@ -176,6 +189,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const mcp = async (request: { id: string; raw: IncomingMessage; body: unknown }, reply: { hijack(): void; raw: ServerResponse }) => {
     reply.hijack();
     if (closing) return rejectEarly(deps, request.id, request.raw, reply.raw, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
+    inFlight.add(reply.raw);
+    reply.raw.once("close", () => inFlight.delete(reply.raw));
     await handle(request.id, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : undefined);
   };
   app.route({ method: ["POST", "GET", "DELETE"], url: config.server.path, handler: mcp });
@@ -207,6 +222,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   async function shutdown(): Promise<void> {
+    // The server only closes connections idle when close starts; without this, a keep-alive
+    // connection freed by a request that finishes while draining holds the drain until the timeout.
+    for (const res of inFlight) closeAfterResponse(res);
     const drained = app.close();
     for (const end of streams) end();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());

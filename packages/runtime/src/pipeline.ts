@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import { ANONYMOUS, type McpCall, type McpEra, type Outcome, type RequestContext, type UpstreamInfo } from "./context.js";
 import { GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
-import { parseBody } from "./mcp/messages.js";
+import { parseBody, type ParsedBody } from "./mcp/messages.js";
 import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
 import { forward, type ForwardResult } from "./proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
@@ -81,10 +81,19 @@ function rejectionOutcome(err: GatewayError): Outcome {
   };
 }
 
-/** Runs `onResponse` once the client has its answer (or has gone away); a failing tap is only logged. */
-function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): void {
-  res.once("close", () => {
-    ctx.timings.end = performance.now();
+/**
+ * Runs `onResponse` once the client has its answer (or has gone away) and the pipeline has set
+ * the outcome: `res` can close a few ticks before the pipeline learns it was served.
+ * A failing tap is only logged.
+ */
+function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse, settled: Promise<void> = Promise.resolve()): void {
+  const closed = new Promise<void>((resolve) => {
+    res.once("close", () => {
+      ctx.timings.end = performance.now();
+      resolve();
+    });
+  });
+  void Promise.all([closed, settled]).then(() => {
     ctx.outcome ??= { kind: "aborted", statusCode: res.statusCode };
     if (!hooks.onResponse.isUsed()) return;
     hooks.onResponse.promise(ctx).catch((err: unknown) => {
@@ -98,12 +107,23 @@ export function createPipeline(deps: PipelineDeps) {
   const { hooks } = deps;
 
   async function run(ctx: Context, req: IncomingMessage, res: ServerResponse, abort: AbortController): Promise<void> {
-    checkOrigin(req.headers.origin, deps.origins);
+    // Parse before the Origin check so its 403 echoes the request id, but refuse a foreign
+    // Origin before reporting anything about the body.
+    let parsed: ParsedBody | undefined;
+    let parseError: unknown;
     if (ctx.body !== undefined) {
-      const parsed = parseBody(ctx.body, deps.maxBatchSize);
-      ctx.messages = parsed.messages;
-      ctx.batch = parsed.batch;
-      ctx.calls = parsed.calls;
+      try {
+        parsed = parseBody(ctx.body, deps.maxBatchSize);
+        ctx.messages = parsed.messages;
+        ctx.batch = parsed.batch;
+        ctx.calls = parsed.calls;
+      } catch (err) {
+        parseError = err;
+      }
+    }
+    checkOrigin(req.headers.origin, deps.origins);
+    if (parseError) throw parseError;
+    if (parsed) {
       const facts = checkMirroredHeaders(req.headers, parsed);
       ctx.mcp.era = facts.era;
       ctx.mcp.protocolVersion = facts.protocolVersion;
@@ -149,7 +169,8 @@ export function createPipeline(deps: PipelineDeps) {
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
-    observe(hooks, ctx, res);
+    let settle!: () => void;
+    observe(hooks, ctx, res, new Promise<void>((resolve) => (settle = resolve)));
     try {
       await run(ctx, req, res, abort);
     } catch (thrown) {
@@ -158,6 +179,8 @@ export function createPipeline(deps: PipelineDeps) {
       if (err.status >= 500) ctx.log.error({ err: thrown, plugin: err.plugin, hook: err.hook }, err.message);
       else ctx.log.debug({ code: err.code, plugin: err.plugin, hook: err.hook }, err.message);
       if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+    } finally {
+      settle();
     }
   };
 }

@@ -82,9 +82,11 @@ export function parseConfig(raw: unknown, filepath: string, env: Readonly<Record
 /** One line per issue, joined: `server.port: expected number, received string`. */
 export function formatZodIssues(error: z.ZodError, prefix: readonly PropertyKey[] = []): string {
   return error.issues
-    .map((issue) => {
-      const keys = issue.code === "unrecognized_keys" ? ` (${issue.keys.join(", ")})` : "";
-      return `${formatPath([...prefix, ...issue.path])}: ${issue.message}${keys}`;
-    })
+    .flatMap((issue) =>
+      // An unknown key is reported at its own path: `upstreams[0].timeout: unknown key`.
+      issue.code === "unrecognized_keys"
+        ? issue.keys.map((key) => `${formatPath([...prefix, ...issue.path, key])}: unknown key`)
+        : [`${formatPath([...prefix, ...issue.path])}: ${issue.message}`],
+    )
     .join("; ");
 }

@@ -70,12 +70,28 @@ export async function forward(request: ForwardRequest): Promise<ForwardResult> {
   res.writeHead(statusCode, headers);
   // Push headers out now: an event stream may not send its first event for a while.
   if (stream) res.flushHeaders();
-  const untrack = stream ? request.trackStream(() => body.destroy()) : undefined;
+  // On shutdown the gateway ends open event streams cleanly (the client sees a finished
+  // response, not a reset) and lets go of the upstream stream.
+  let endedByGateway = false;
+  const untrack = stream
+    ? request.trackStream(() => {
+        endedByGateway = true;
+        body.unpipe(res);
+        res.end();
+        body.destroy();
+      })
+    : undefined;
+  // pipeline() destroys `res` whichever side failed, so note whether the upstream broke first.
+  let upstreamBroke = false;
+  body.once("error", () => {
+    if (!signal.aborted) upstreamBroke = true;
+  });
   try {
     await pipeline(body, res);
     return { kind: "served", statusCode };
   } catch (err) {
-    if (signal.aborted || res.destroyed) return { kind: "aborted", statusCode };
+    if (endedByGateway) return { kind: "served", statusCode };
+    if (!upstreamBroke && (signal.aborted || res.destroyed)) return { kind: "aborted", statusCode };
     ctx.log.warn({ err, upstream: upstream.name }, "upstream stream failed mid-response");
     return { kind: "failed", statusCode, message: "upstream stream ended abruptly" };
   } finally {
