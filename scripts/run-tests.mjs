@@ -7,7 +7,7 @@ import { readdirSync, statSync } from "node:fs";
 import path from "node:path";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const roots = ["packages", "examples", "test"].map((dir) => path.join(root, dir));
+const roots = ["packages", "examples", "test", "bench"].map((dir) => path.join(root, dir));
 
 function collect(dir, out) {
   let entries;

@@ -103,8 +103,9 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
       // An error pointing at an option (a rule naming an unknown upstream) reads like an option error.
       const optionPath = (err as { optionPath?: unknown }).optionPath;
       if (Array.isArray(optionPath)) {
-        const path = spec.unwrap && optionPath[0] === spec.unwrap ? optionPath.slice(1) : optionPath;
-        throw new StartupError("MCPGW_ERR_PLUGIN_OPTIONS", `${label}: ${formatPath([...spec.optionsPath, ...path])}: ${(err as Error).message}`, { cause: err });
+        const inOptions = spec.unwrap && optionPath[0] === spec.unwrap ? optionPath.slice(1) : optionPath;
+        const where = formatPath([...spec.optionsPath, ...inOptions]);
+        throw new StartupError("MCPGW_ERR_PLUGIN_OPTIONS", `${label}: ${where}: ${(err as Error).message}`, { cause: err });
       }
       throw new StartupError("MCPGW_ERR_PLUGIN_SETUP", `${label}: setup failed: ${(err as Error).message}`, { cause: err });
     }

@@ -1,29 +1,46 @@
 import { pino, type DestinationStream, type Logger } from "pino";
+import { DEFAULT_REDACT_KEYS } from "./config/schema.js";
 
 export const REDACTED = "[REDACTED]";
+
+export const CIRCULAR = "[Circular]";
+
+/** Shown instead of anything nested deeper than MAX_DEPTH: what was not inspected is not printed. */
+export const TOO_DEEP = "[Too deep]";
+
+const MAX_DEPTH = 32;
 
 /**
  * Replaces the value of every key in `keys` (lower-case) at any depth, so headers, tool
  * arguments and plugin options are covered alike. Returns the input when nothing matched.
+ * It fails closed: past MAX_DEPTH a value is replaced, never printed unchecked, and a reference
+ * back to an enclosing object becomes "[Circular]". Byte arrays hold no keys and are skipped.
  */
-export function redactDeep(value: unknown, keys: ReadonlySet<string>, depth = 0): unknown {
-  if (typeof value !== "object" || value === null || depth > 8) return value;
-  if (Array.isArray(value)) {
-    let changed = false;
-    const out = value.map((item) => {
-      const next = redactDeep(item, keys, depth + 1);
-      if (next !== item) changed = true;
-      return next;
-    });
-    return changed ? out : value;
+export function redactDeep(value: unknown, keys: ReadonlySet<string>, depth = 0, ancestors: WeakSet<object> = new WeakSet()): unknown {
+  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return value;
+  if (depth >= MAX_DEPTH) return TOO_DEEP;
+  if (ancestors.has(value)) return CIRCULAR;
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      let changed = false;
+      const out = value.map((item) => {
+        const next = redactDeep(item, keys, depth + 1, ancestors);
+        if (next !== item) changed = true;
+        return next;
+      });
+      return changed ? out : value;
+    }
+    let out: Record<string, unknown> | undefined;
+    for (const key in value as Record<string, unknown>) {
+      const item = (value as Record<string, unknown>)[key];
+      const next = keys.has(key.toLowerCase()) ? REDACTED : redactDeep(item, keys, depth + 1, ancestors);
+      if (next !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
+    }
+    return out ?? value;
+  } finally {
+    ancestors.delete(value);
   }
-  let out: Record<string, unknown> | undefined;
-  for (const key in value as Record<string, unknown>) {
-    const item = (value as Record<string, unknown>)[key];
-    const next = keys.has(key.toLowerCase()) ? REDACTED : redactDeep(item, keys, depth + 1);
-    if (next !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
-  }
-  return out ?? value;
 }
 
 export interface LoggerOptions {
@@ -35,7 +52,8 @@ export interface LoggerOptions {
 
 /** The one root logger: pino JSON lines, redaction on every line. */
 export function createLogger(options: LoggerOptions): Logger {
-  const keys = new Set(options.redactKeys.map((key) => key.toLowerCase()));
+  // Configured keys add to the defaults: listing one custom secret must not un-redact credentials.
+  const keys = new Set([...DEFAULT_REDACT_KEYS, ...options.redactKeys].map((key) => key.toLowerCase()));
   return pino(
     {
       level: options.level,

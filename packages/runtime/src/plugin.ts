@@ -71,7 +71,11 @@ export interface PluginDefinition<Schema extends z.ZodType = z.ZodType> {
   authenticates?: boolean;
   /** For `mcp-gateway routes`: the routing rules these options define, in match order. */
   routes?(options: z.output<Schema>): readonly RouteDescription[];
-  /** Tap hooks here. No I/O: connect in a `ready` tap, release in a `close` tap. */
+  /**
+   * Tap hooks here. No I/O: connect in a `ready` tap, release in a `close` tap. A throw stops
+   * startup; an Error with `optionPath` (e.g. `["rules", 2, "upstream"]`) is reported as an
+   * invalid option at that path of the config.
+   */
   setup(gateway: PluginApi, options: z.output<Schema>): void | Promise<void>;
 }
 

@@ -1,28 +1,55 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { compileGlobs } from "../src/glob.js";
+import { compileGlobs, globError } from "../src/glob.js";
+
+const matches = (pattern: string, value: string) => compileGlobs([pattern])(value);
 
 describe("globs for MCP names", () => {
-  it("let * cross slashes, as method and URI patterns need", () => {
-    assert.ok(compileGlobs(["*"])("tools/call"));
-    assert.ok(compileGlobs(["file:///*"])("file:///docs/a.md"));
-    assert.ok(compileGlobs(["notifications/*"])("notifications/tools/list_changed"));
+  it("lets * match any characters, slashes and leading dots included, as the seed's catch-all expects", () => {
+    for (const value of ["tools/call", "notifications/tools/list_changed", "file:///docs/a/b.md", ".hidden"]) {
+      assert.ok(matches("*", value), value);
+    }
   });
 
-  it("treat dots literally and leading dots as ordinary", () => {
-    assert.ok(compileGlobs(["math.*"])("math.add"));
-    assert.equal(compileGlobs(["math.*"])("math/add"), false);
-    assert.ok(compileGlobs(["*"])(".hidden"));
+  it("matches the whole value, not a part of it", () => {
+    assert.ok(matches("math.*", "math.add"));
+    assert.ok(!matches("math.*", "xmath.add"));
+    assert.ok(!matches("tools/call", "tools/call2"));
   });
 
-  it("match when any pattern of the list matches, and never for an empty list", () => {
-    const match = compileGlobs(["kb.*", "{a,b}.x", "t?ols"]);
-    assert.ok(match("kb.search") && match("b.x") && match("tools"));
-    assert.equal(match("reports.daily"), false);
-    assert.equal(compileGlobs([])("anything"), false);
+  it("takes . and other regular-expression characters literally", () => {
+    assert.ok(matches("math.add", "math.add"));
+    assert.ok(!matches("math.add", "mathXadd"));
+    assert.ok(matches("a+b(c)|$", "a+b(c)|$"));
   });
 
-  it("are case-sensitive", () => {
-    assert.equal(compileGlobs(["Echo"])("echo"), false);
+  it("supports ?, character sets, negated sets and {a,b} alternatives", () => {
+    assert.ok(matches("v?", "v1") && !matches("v?", "v10"));
+    assert.ok(matches("[a-c]x", "bx") && !matches("[a-c]x", "dx"));
+    assert.ok(matches("[!a-c]x", "dx") && !matches("[!a-c]x", "ax"));
+    assert.ok(matches("{tools,prompts}/list", "prompts/list") && !matches("{tools,prompts}/list", "resources/list"));
+    assert.ok(matches("{a,{b,c}}.x", "c.x"));
+  });
+
+  it("takes a backslash-escaped character literally", () => {
+    assert.ok(matches("a\\*", "a*"));
+    assert.ok(!matches("a\\*", "ab"));
+  });
+
+  it("is case-sensitive", () => {
+    assert.ok(!matches("Echo", "echo"));
+  });
+
+  it("matches when any pattern of a list matches, and an empty list matches nothing", () => {
+    const either = compileGlobs(["echo", "math.*"]);
+    assert.ok(either("echo") && either("math.add") && !either("rm"));
+    assert.ok(!compileGlobs([])(""));
+  });
+
+  it("refuses empty patterns and unbalanced braces, naming the pattern, and accepts well-formed ones", () => {
+    assert.match(globError("{a,b") ?? "", /glob "\{a,b" has a "\{" without "\}"/);
+    assert.match(globError("a}") ?? "", /has a "\}" without "\{"/);
+    assert.match(globError("") ?? "", /must not be empty/);
+    for (const pattern of ["*", "tools/*", "{a,b}.x", "[!a-c]x", "a\\*"]) assert.equal(globError(pattern), undefined, pattern);
   });
 });

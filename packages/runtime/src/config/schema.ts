@@ -134,7 +134,7 @@ export const configSchema = z
         redactKeys: z
           .array(z.string())
           .default([...DEFAULT_REDACT_KEYS])
-          .describe("Keys whose values are replaced by [REDACTED] at any depth of every log line"),
+          .describe("Keys whose values are replaced by [REDACTED] at any depth of every log line, in addition to the built-in credential keys"),
       })
       .prefault({}),
     plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the seed sections are used"),

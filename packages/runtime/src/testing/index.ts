@@ -75,7 +75,18 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     await upstream?.close();
     throw err;
   }
-  const baseUrl = await gateway.listen();
+  let baseUrl: string;
+  try {
+    baseUrl = await gateway.listen();
+  } catch (err) {
+    // A `ready` tap refused to start (e.g. a store is unreachable): release what was opened.
+    try {
+      await gateway.close();
+    } finally {
+      await upstream?.close();
+    }
+    throw err;
+  }
   const url = `${baseUrl}${gateway.config.server.path}`;
   return {
     gateway,

@@ -1,0 +1,125 @@
+/**
+ * The benchmark harness works end to end: a smoke run (tiny durations) starts every target it
+ * can, checks every response, and writes results without failed responses. No thresholds:
+ * the figures of a smoke run mean nothing.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { after, before, describe, it } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+const REPO_ROOT = path.resolve(BENCH_DIR, "..");
+
+interface Outcome {
+  target: string;
+  status: "ok" | "errors" | "skipped";
+  note?: string;
+  legs: unknown[];
+  summary?: Record<string, number>;
+}
+
+interface Output {
+  smoke: boolean;
+  scenarios: { scenario: string; targets: Outcome[] }[];
+  errors: string[];
+  processes: { name: string; pid: number }[];
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("npm run bench -- --smoke", () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), "bench-smoke-"));
+  const file = path.join(dir, "results.json");
+  let exitCode: number | null = null;
+  let stdout = "";
+  let output: Output;
+
+  before(async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "run.ts"), "--smoke", "--out", file], {
+      cwd: REPO_ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    // Bounded: a harness that hangs fails the test instead of the CI job.
+    const timer = setTimeout(() => child.kill("SIGTERM"), 100_000);
+    exitCode = await new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    clearTimeout(timer);
+    try {
+      output = JSON.parse(readFileSync(file, "utf8")) as Output;
+    } catch (err) {
+      throw new Error(`no results file (exit ${exitCode}): ${stderr}\n${stdout}`, { cause: err });
+    }
+  });
+
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("exits 0 and writes a smoke results file without fatal errors", () => {
+    assert.equal(exitCode, 0, stdout);
+    assert.equal(output.smoke, true);
+    assert.deepEqual(output.errors, []);
+  });
+
+  it("runs every scenario, each with direct measured", () => {
+    assert.deepEqual(
+      output.scenarios.map((scenario) => scenario.scenario),
+      ["tools-call", "latency", "tools-list", "large", "sse"],
+    );
+    for (const scenario of output.scenarios) {
+      const direct = scenario.targets.find((outcome) => outcome.target === "direct");
+      assert.equal(direct?.status, "ok", `${scenario.scenario}: direct ${direct?.status} ${direct?.note ?? ""}`);
+      assert.ok(direct.legs.length > 0, `${scenario.scenario}: direct has no legs`);
+    }
+  });
+
+  it("reports no target with failed responses", () => {
+    const failed = output.scenarios.flatMap((scenario) =>
+      scenario.targets.filter((outcome) => outcome.status === "errors").map((outcome) => `${scenario.scenario}/${outcome.target}: ${outcome.note}`),
+    );
+    assert.deepEqual(failed, []);
+  });
+
+  it("measures the bare gateway in the tools/call scenario, with its CPU and memory", () => {
+    const calls = output.scenarios.find((scenario) => scenario.scenario === "tools-call");
+    const gateway = calls?.targets.find((outcome) => outcome.target === "gateway");
+    assert.equal(gateway?.status, "ok", gateway?.note);
+    assert.ok(gateway.summary!.rps! > 0);
+    assert.ok(gateway.summary!.ratio! > 0);
+    assert.ok(gateway.summary!.proxyCpuUsPerRequest! > 0, "CPU per request read from /proc");
+    assert.ok(gateway.summary!.proxyRss! > 0, "RSS read from /proc");
+  });
+
+  it("says why each target it skipped was not measured", () => {
+    for (const scenario of output.scenarios) {
+      for (const outcome of scenario.targets.filter((target) => target.status === "skipped")) {
+        assert.ok(outcome.note && outcome.note.length > 0, `${scenario.scenario}/${outcome.target} skipped without a reason`);
+        assert.equal(outcome.summary, undefined);
+      }
+    }
+  });
+
+  it("prints one table per scenario and a one-line summary", () => {
+    for (const title of ["tools-call (", "latency (", "tools-list (", "large (", "sse fan-in ("]) assert.ok(stdout.includes(title), `missing table ${title}`);
+    assert.match(stdout, /^summary: gateway-full .* direct/m);
+  });
+
+  it("leaves none of the processes it started running", () => {
+    assert.ok(output.processes.length >= 3, "upstream and gateways were started");
+    assert.deepEqual(
+      output.processes.filter((child) => isAlive(child.pid)),
+      [],
+    );
+  });
+});

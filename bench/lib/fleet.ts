@@ -1,0 +1,108 @@
+/**
+ * Starts the targets the scenarios compare, each with its own processes, or says why one is
+ * not available. Everything started here is stopped by PID (see children.ts).
+ */
+import { AUTH_HEADERS, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
+import { missingPlugin, startGateway } from "./gateway-process.js";
+import { startNginx } from "./nginx-process.js";
+import { preflight } from "./preflight.js";
+import { readsProcessed, startRedis, type RedisProcess } from "./redis-process.js";
+import type { Status } from "./results.js";
+import type { Target, TargetName } from "./targets.js";
+import type { UpstreamProcess } from "./upstream-process.js";
+
+export interface Running {
+  target: Target;
+  stop(): Promise<void>;
+  /** The generated config file, for gateways. */
+  configFile?: string;
+  /** `performance.now()` when a gateway process was spawned. */
+  spawnedAt?: number;
+}
+
+export interface Unavailable {
+  status: Exclude<Status, "ok">;
+  note: string;
+}
+
+export interface StartOptions {
+  /** Keep-alive connections per upstream (the SSE fan-in holds one per stream). */
+  connections?: number;
+  nodeArgs?: readonly string[];
+  /** Suffix for the config file name, so fresh gateways do not overwrite each other's. */
+  label?: string;
+}
+
+export class Fleet {
+  private redis: Promise<RedisProcess | string> | undefined;
+
+  constructor(
+    readonly upstream: UpstreamProcess,
+    private readonly dir: string,
+  ) {}
+
+  /** Starts a target and checks it answers correctly; or explains why it cannot be measured. */
+  async start(name: TargetName, options: StartOptions = {}): Promise<Running | Unavailable> {
+    let running: Running | Unavailable;
+    try {
+      running = await this.launch(name, options);
+    } catch (err) {
+      return { status: "errors", note: `did not start: ${(err as Error).message.split("\n")[0]}` };
+    }
+    if (!("target" in running)) return running;
+    const problems = await preflight(running.target);
+    if (problems.length) {
+      await running.stop();
+      return { status: "errors", note: `preflight failed: ${problems.join("; ")}` };
+    }
+    return running;
+  }
+
+  private async launch(name: TargetName, options: StartOptions): Promise<Running | Unavailable> {
+    const config: Omit<ConfigOptions, "port"> = { upstreamUrl: this.upstream.url, ...(options.connections ? { connections: options.connections } : {}) };
+    const configName = `${name}${options.label ? `-${options.label}` : ""}`;
+    switch (name) {
+      case "direct":
+        return { target: { name, url: this.upstream.url, headers: {} }, stop: async () => undefined };
+      case "nginx": {
+        const nginx = await startNginx(this.dir, this.upstream.url);
+        if (typeof nginx === "string") return { status: "skipped", note: nginx };
+        return { target: { name, url: nginx.url, headers: {}, pid: nginx.pid }, stop: () => nginx.child.stop() };
+      }
+      case "gateway": {
+        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => passThroughConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });
+        return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
+      }
+      case "gateway-full":
+      case "gateway-redis": {
+        const missing = missingPlugin();
+        if (missing) return { status: "skipped", note: `plugin ${missing} not available (packages/plugin-${missing} is not built)` };
+        let env: NodeJS.ProcessEnv = {};
+        let aux: Pick<Target, "auxPids" | "auxOps"> = {};
+        if (name === "gateway-redis") {
+          const redis = await (this.redis ??= startRedis());
+          if (typeof redis === "string") return { status: "skipped", note: redis };
+          env = { REDIS_URL: redis.url };
+          aux = { auxPids: [redis.child.pid], auxOps: () => readsProcessed(redis.url) };
+        }
+        const gateway = await startGateway({
+          name: configName,
+          dir: this.dir,
+          config: (port) => fullConfig({ ...config, port }),
+          env,
+          nodeArgs: options.nodeArgs ?? [],
+        });
+        return { target: { name, url: gateway.url, headers: AUTH_HEADERS, pid: gateway.pid, ...aux }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
+      }
+    }
+  }
+
+  async close(): Promise<void> {
+    const redis = await this.redis;
+    if (redis && typeof redis !== "string") await redis.child.stop();
+  }
+}
+
+export function isRunning(value: Running | Unavailable): value is Running {
+  return "target" in value;
+}

@@ -1,0 +1,88 @@
+/**
+ * The gateway configs under test. `gateway` is the bare runtime (no plugins); `gateway-full`
+ * runs the five default plugins the way an operator would configure them.
+ */
+import { createHash } from "node:crypto";
+import { ALLOWED_TOOL_GLOBS } from "./mcp-fixtures.js";
+
+export const BENCH_API_KEY = "bench_key_6f1d0c2a9b7e4f38";
+const OTHER_KEYS = ["ci_key_1b2c3d4e5f60718293", "ops_key_a0b1c2d3e4f5a6b7c8"];
+
+export const DEFAULT_PLUGINS = Object.freeze(["auth-apikey", "policy", "ratelimit", "router", "audit"]);
+
+/** Headers the bench client sends through a gateway that authenticates. */
+export const AUTH_HEADERS = Object.freeze({ authorization: `Bearer ${BENCH_API_KEY}` });
+
+const keyHash = (key: string) => `sha256:${createHash("sha256").update(key).digest("hex")}`;
+
+export interface ConfigOptions {
+  port: number;
+  upstreamUrl: string;
+  /** Keep-alive connections per upstream; raised for the SSE fan-in (one per held stream). */
+  connections?: number;
+}
+
+function upstreams(options: ConfigOptions, names: readonly string[]) {
+  return names.map((name) => ({
+    name,
+    url: options.upstreamUrl,
+    ...(options.connections ? { connections: options.connections } : {}),
+  }));
+}
+
+export function passThroughConfig(options: ConfigOptions): Record<string, unknown> {
+  return {
+    server: { host: "127.0.0.1", port: options.port },
+    upstreams: upstreams(options, ["main"]),
+    logging: { level: "info" },
+  };
+}
+
+/**
+ * API-key auth with keyHash, a glob policy, a rate limit that never limits, audit on in every
+ * environment, and three routing rules (two by tool glob, one catch-all) over three upstreams.
+ */
+export function fullConfig(options: ConfigOptions): Record<string, unknown> {
+  return {
+    server: { host: "127.0.0.1", port: options.port },
+    upstreams: upstreams(options, ["main", "search", "files"]),
+    logging: { level: "info" },
+    plugins: [
+      [
+        "auth-apikey",
+        {
+          apiKeys: [
+            { id: "bench-loadgen", keyHash: keyHash(BENCH_API_KEY), tenant: "bench", client: "loadgen" },
+            { id: "ci", keyHash: keyHash(OTHER_KEYS[0]!), tenant: "acme", client: "ci" },
+            { id: "ops", keyHash: keyHash(OTHER_KEYS[1]!), tenant: "acme", client: "ops" },
+          ],
+        },
+      ],
+      [
+        "policy",
+        {
+          default: "deny",
+          rules: [
+            {
+              subject: { tenant: "bench", client: "load*" },
+              allow: { methods: ["initialize", "notifications/*", "ping", "tools/list", "tools/call"], tools: [...ALLOWED_TOOL_GLOBS] },
+            },
+            { subject: { tenant: "acme" }, allow: { methods: ["tools/*"], tools: ["search.*"] }, deny: { tools: ["search.issues"] } },
+          ],
+        },
+      ],
+      ["ratelimit", { keyPrefix: "mcp-gateway-bench", defaultRpm: 1e9, byMethod: { "tools/call": 1e9 } }],
+      [
+        "router",
+        {
+          rules: [
+            { match: { method: "tools/call", tool: "search.*" }, upstream: "search" },
+            { match: { method: "tools/call", tool: "files.*" }, upstream: "files" },
+            { match: { method: "*" }, upstream: "main" },
+          ],
+        },
+      ],
+      ["audit", { enabled: true, environments: ["*"] }],
+    ],
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * The MCP messages the benchmark sends and the answers the upstream fixture gives, in one place:
+ * the upstream builds its answers with these functions and the load generator checks every
+ * response against the same functions, byte for byte where the gateway forwards bytes.
+ */
+
+export const PROTOCOL_VERSION = "2025-06-18";
+export const SESSION_ID = "bench-session";
+
+/** Twenty tools, named so that glob policies keep some and drop others. */
+export const TOOL_NAMES = Object.freeze([
+  "echo",
+  "large",
+  "stream",
+  "search.web",
+  "search.docs",
+  "search.code",
+  "search.issues",
+  "files.read",
+  "files.readMany",
+  "files.write",
+  "files.delete",
+  "files.move",
+  "db.query",
+  "db.migrate",
+  "db.drop",
+  "admin.users",
+  "admin.keys",
+  "admin.audit",
+  "mail.send",
+  "mail.read",
+]);
+
+/** The tools gateway-full's policy lets the bench client call (globs, as an operator writes them). */
+export const ALLOWED_TOOL_GLOBS = Object.freeze(["echo", "large", "stream", "search.*", "files.read*", "db.query", "mail.*"]);
+
+function globToRegExp(glob: string): RegExp {
+  const source = glob.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*");
+  return new RegExp(`^${source}$`);
+}
+
+const allowed = ALLOWED_TOOL_GLOBS.map(globToRegExp);
+/** What tools/list shows through gateway-full's policy filter. */
+export const ALLOWED_TOOL_NAMES = Object.freeze(TOOL_NAMES.filter((name) => allowed.some((pattern) => pattern.test(name))));
+
+export const TOOLS = Object.freeze(
+  TOOL_NAMES.map((name) => ({
+    name,
+    description: `Benchmark tool ${name}: answers with the message it is given.`,
+    inputSchema: { type: "object", properties: { message: { type: "string", description: "Text to answer with" } }, required: ["message"] },
+  })),
+);
+
+/** ~120 characters, so a tools/call request and its answer are each ~200 bytes. */
+export const ECHO_MESSAGE = "The quick brown fox jumps over the lazy dog; benchmark payload for an MCP tools/call round trip through the gateway.";
+
+export function request(id: number, method: string, params: Record<string, unknown> = {}): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, method, params });
+}
+
+export function callRequest(id: number, tool: string, message = ECHO_MESSAGE): string {
+  return request(id, "tools/call", { name: tool, arguments: { message } });
+}
+
+export function initializeRequest(id: number): string {
+  return request(id, "initialize", { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: "bench", version: "1.0.0" } });
+}
+
+export function result(id: unknown, value: unknown): string {
+  return JSON.stringify({ jsonrpc: "2.0", id, result: value });
+}
+
+export function echoAnswer(id: unknown, message: string): string {
+  return result(id, { content: [{ type: "text", text: message }], isError: false });
+}
+
+export function initializeAnswer(id: unknown): string {
+  return result(id, {
+    protocolVersion: PROTOCOL_VERSION,
+    capabilities: { tools: { listChanged: false } },
+    serverInfo: { name: "bench-upstream", version: "1.0.0" },
+  });
+}
+
+export function toolsListAnswer(id: unknown): string {
+  return result(id, { tools: TOOLS });
+}
+
+export const LARGE_BYTES = 1024 * 1024;
+
+/** A 1 MiB tools/call answer: printable ASCII that needs no JSON escaping. */
+export function largeAnswer(id: unknown): string {
+  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"`;
+  const tail = `"}],"isError":false}}`;
+  const pattern = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
+  const fill = LARGE_BYTES - head.length - tail.length;
+  return head + pattern.repeat(Math.ceil(fill / pattern.length)).slice(0, fill) + tail;
+}
+
+/** A tools/call answered as an event stream: one progress notification, then the result. */
+export function streamAnswer(id: unknown, message: string): string {
+  const progress = JSON.stringify({ jsonrpc: "2.0", method: "notifications/progress", params: { progressToken: String(id), progress: 1, total: 2 } });
+  return `event: message\ndata: ${progress}\n\nevent: message\ndata: ${echoAnswer(id, message)}\n\n`;
+}
+
+/** Checks a tools/list body: exactly these tool names, in this order. */
+export function toolsListVerifier(expected: readonly string[]): (body: string) => boolean {
+  const want = expected.join("\n");
+  return (body) => {
+    try {
+      const parsed = JSON.parse(body) as { result?: { tools?: { name?: unknown }[] } };
+      const tools = parsed.result?.tools;
+      return Array.isArray(tools) && tools.map((tool) => tool.name).join("\n") === want;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/** Comment lines of the upstream's GET streams: one when the stream opens, then one per keepalive tick. */
+export const STREAM_OPEN_COMMENT = ": open\n\n";
+export const STREAM_KEEPALIVE_COMMENT = ": keepalive\n\n";

@@ -1,0 +1,106 @@
+/** Command-line flags (each with a BENCH_* environment variable) and their defaults for a 2-core box. */
+import { parseArgs } from "node:util";
+
+export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "large", "sse"] as const);
+export type ScenarioName = (typeof SCENARIOS)[number];
+
+export interface BenchOptions {
+  rounds: number;
+  /** Seconds per leg of the tools/call throughput scenario. */
+  duration: number;
+  /** Seconds per leg of the latency, tools/list and large scenarios. */
+  shortDuration: number;
+  /** Seconds of load per target before the first round (JIT warm-up, not recorded). */
+  warmup: number;
+  connections: number;
+  largeConnections: number;
+  sseStreams: number;
+  sseHold: number;
+  keepaliveMs: number;
+  scenarios: readonly ScenarioName[];
+  /** Profile this gateway under tools/call load with `node --cpu-prof` and summarise it. */
+  profile: "gateway-full" | "gateway" | undefined;
+  smoke: boolean;
+  /** JSON results file. */
+  out: string | undefined;
+}
+
+export const HELP = `Usage: npm run bench -- [options]
+
+  --rounds N            rounds per scenario; figures are medians          (BENCH_ROUNDS, 3)
+  --duration S          seconds per tools/call leg                        (BENCH_DURATION, 5)
+  --short-duration S    seconds per latency, tools/list and large leg     (BENCH_SHORT_DURATION, 3)
+  --warmup S            seconds of unrecorded load per target first       (BENCH_WARMUP, 1)
+  --connections N       connections for tools/call and tools/list         (BENCH_CONNECTIONS, 32)
+  --large-connections N connections for the 1 MiB scenario                (BENCH_LARGE_CONNECTIONS, 8)
+  --sse-streams N       concurrent GET streams in the SSE fan-in          (BENCH_SSE_STREAMS, 500)
+  --sse-hold S          seconds the streams are held                      (BENCH_SSE_HOLD, 5)
+  --sse-full            the issue's SSE figure: 5,000 streams held 20 s
+  --keepalive-ms MS     upstream keepalive comment interval               (BENCH_KEEPALIVE_MS, 1000)
+  --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
+  --profile             also profile gateway-full (node --cpu-prof) under tools/call load
+  --profile-target NAME profile this gateway instead: gateway-full or gateway (implies --profile)
+  --smoke               tiny durations (~20 s in all): checks the harness, figures mean nothing
+  --out FILE            JSON results file (default bench/results/bench-<time>.json)
+`;
+
+function number(value: string | undefined, env: string, fallback: number, allowZero = false): number {
+  const raw = value ?? process.env[env];
+  if (raw === undefined || raw === "") return fallback;
+  const parsed = Number(raw);
+  if (!Number.isFinite(parsed) || parsed < 0 || (parsed === 0 && !allowZero)) {
+    throw new Error(`bench: ${env} must be a ${allowZero ? "non-negative" : "positive"} number, got "${raw}"`);
+  }
+  return parsed;
+}
+
+/** Parses argv; returns undefined when --help was asked for. */
+export function parseOptions(argv: readonly string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: [...argv],
+    options: {
+      rounds: { type: "string" },
+      duration: { type: "string" },
+      "short-duration": { type: "string" },
+      warmup: { type: "string" },
+      connections: { type: "string" },
+      "large-connections": { type: "string" },
+      "sse-streams": { type: "string" },
+      "sse-hold": { type: "string" },
+      "sse-full": { type: "boolean" },
+      "keepalive-ms": { type: "string" },
+      only: { type: "string" },
+      profile: { type: "boolean" },
+      "profile-target": { type: "string" },
+      smoke: { type: "boolean" },
+      out: { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) return undefined;
+  const smoke = values.smoke ?? false;
+  const scenarios = values.only ? values.only.split(",").map((name) => name.trim()) : [...SCENARIOS];
+  for (const name of scenarios) {
+    if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`bench: unknown scenario "${name}" (known: ${SCENARIOS.join(", ")})`);
+  }
+  const full = values["sse-full"] ?? false;
+  const profileTarget = values["profile-target"];
+  if (profileTarget !== undefined && profileTarget !== "gateway-full" && profileTarget !== "gateway") {
+    throw new Error(`bench: --profile-target must be gateway-full or gateway, got "${profileTarget}"`);
+  }
+  return {
+    rounds: Math.round(number(values.rounds, "BENCH_ROUNDS", smoke ? 1 : 3)),
+    duration: number(values.duration, "BENCH_DURATION", smoke ? 1 : 5),
+    shortDuration: number(values["short-duration"], "BENCH_SHORT_DURATION", smoke ? 1 : 3),
+    warmup: number(values.warmup, "BENCH_WARMUP", smoke ? 0 : 1, true),
+    connections: Math.round(number(values.connections, "BENCH_CONNECTIONS", 32)),
+    largeConnections: Math.round(number(values["large-connections"], "BENCH_LARGE_CONNECTIONS", smoke ? 2 : 8)),
+    sseStreams: Math.round(number(values["sse-streams"], "BENCH_SSE_STREAMS", full ? 5_000 : smoke ? 20 : 500)),
+    sseHold: number(values["sse-hold"], "BENCH_SSE_HOLD", full ? 20 : smoke ? 1 : 5),
+    keepaliveMs: Math.round(number(values["keepalive-ms"], "BENCH_KEEPALIVE_MS", smoke ? 250 : 1000)),
+    scenarios: scenarios as ScenarioName[],
+    profile: profileTarget ?? (values.profile ? "gateway-full" : undefined),
+    smoke,
+    out: values.out,
+  };
+}

@@ -1,0 +1,74 @@
+/**
+ * Before any load: each target answers every kind of request the scenarios send, and a gateway
+ * with the default plugins really authenticates and applies its policy. A target that fails
+ * here is reported with what failed, never measured.
+ */
+import {
+  ALLOWED_TOOL_NAMES,
+  callRequest,
+  echoAnswer,
+  ECHO_MESSAGE,
+  initializeAnswer,
+  initializeRequest,
+  LARGE_BYTES,
+  largeAnswer,
+  request,
+  streamAnswer,
+  TOOL_NAMES,
+  toolsListVerifier,
+} from "./mcp-fixtures.js";
+import type { Target } from "./targets.js";
+
+/** Targets that run the default plugins: they filter tools/list and need credentials. */
+export function hasPlugins(target: Target): boolean {
+  return target.name === "gateway-full" || target.name === "gateway-redis";
+}
+
+export function expectedTools(target: Target): readonly string[] {
+  return hasPlugins(target) ? ALLOWED_TOOL_NAMES : TOOL_NAMES;
+}
+
+interface Check {
+  what: string;
+  body: string;
+  headers?: Record<string, string>;
+  status: number;
+  verify?: (body: string) => boolean;
+}
+
+function checksFor(target: Target): Check[] {
+  const checks: Check[] = [
+    { what: "initialize", body: initializeRequest(1), status: 200, verify: (body) => body === initializeAnswer(1) },
+    { what: "tools/list", body: request(2, "tools/list"), status: 200, verify: toolsListVerifier(expectedTools(target)) },
+    { what: "tools/call echo", body: callRequest(3, "echo"), status: 200, verify: (body) => body === echoAnswer(3, ECHO_MESSAGE) },
+    { what: "tools/call search.web", body: callRequest(4, "search.web"), status: 200, verify: (body) => body === echoAnswer(4, ECHO_MESSAGE) },
+    { what: "tools/call stream (SSE)", body: callRequest(5, "stream"), status: 200, verify: (body) => body === streamAnswer(5, ECHO_MESSAGE) },
+    { what: "tools/call large (1 MiB)", body: callRequest(6, "large"), status: 200, verify: (body) => body.length === LARGE_BYTES && body === largeAnswer(6) },
+    { what: "notification", body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), status: 202 },
+  ];
+  if (hasPlugins(target)) {
+    checks.push(
+      { what: "policy denies db.drop", body: callRequest(8, "db.drop"), status: 403 },
+      { what: "auth rejects a missing key", body: callRequest(9, "echo"), headers: { authorization: "" }, status: 401 },
+    );
+  }
+  return checks;
+}
+
+/** Problems found, one line each; empty when the target is fit to measure. */
+export async function preflight(target: Target): Promise<string[]> {
+  const problems: string[] = [];
+  for (const check of checksFor(target)) {
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json, text/event-stream", ...target.headers, ...check.headers };
+    for (const [name, value] of Object.entries(headers)) if (value === "") delete headers[name];
+    try {
+      const response = await fetch(target.url, { method: "POST", headers, body: check.body, signal: AbortSignal.timeout(10_000) });
+      const text = await response.text();
+      if (response.status !== check.status) problems.push(`${check.what}: expected ${check.status}, got ${response.status} ${text.slice(0, 200)}`);
+      else if (check.verify && !check.verify(text)) problems.push(`${check.what}: unexpected body ${text.slice(0, 200)}`);
+    } catch (err) {
+      problems.push(`${check.what}: ${(err as Error).message}`);
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,43 @@
+/**
+ * `--profile`: gateway-full (the bare gateway when the plugins are not built) under the
+ * tools/call load with `node --cpu-prof`, apart from the measured rounds (the profiler slows
+ * the process it watches). The profile is written when the gateway exits after SIGTERM.
+ */
+import { existsSync, mkdirSync } from "node:fs";
+import path from "node:path";
+import { summariseProfile, type ProfileSummary } from "./cpu-profile.js";
+import { isRunning, type Fleet } from "./fleet.js";
+import { runLeg, type Workload } from "./load.js";
+import { RESULTS_DIR } from "./paths.js";
+
+export type ProfileOutcome = (ProfileSummary & { target: string }) | string;
+
+export async function profileGateway(
+  fleet: Fleet,
+  wanted: "gateway-full" | "gateway",
+  workload: Workload,
+  seconds: number,
+  stamp: string,
+): Promise<ProfileOutcome> {
+  const dir = path.join(RESULTS_DIR, "profiles");
+  mkdirSync(dir, { recursive: true });
+  const fileOf = (target: string) => `${target}-${stamp}.cpuprofile`;
+  const start = (target: "gateway-full" | "gateway") =>
+    fleet.start(target, { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-name", fileOf(target)], label: "profile" });
+  let started = await start(wanted);
+  if (!isRunning(started) && started.status === "skipped") started = await start("gateway");
+  if (!isRunning(started)) return `${started.status}: ${started.note}`;
+  // Startup and warm-up (module loading, first compiles) are left out of the summary.
+  let skipMs = 0;
+  try {
+    await runLeg(started.target, workload, 1, 0, fleet.upstream.child.pid);
+    skipMs = performance.now() - (started.spawnedAt ?? performance.now());
+    const leg = await runLeg(started.target, workload, seconds, 1, fleet.upstream.child.pid);
+    if (!leg.ok) return `profiled run had failed responses: ${JSON.stringify(leg.failures)}`;
+  } finally {
+    await started.stop();
+  }
+  const file = path.join(dir, fileOf(started.target.name));
+  if (!existsSync(file)) return `no profile written at ${file} (the gateway did not exit cleanly)`;
+  return { target: started.target.name, ...summariseProfile(file, { skipMs }) };
+}

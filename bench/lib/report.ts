@@ -1,0 +1,141 @@
+/** The printed report: one table per scenario, then a one-line summary of the ratios. */
+import type { LatencyScenario, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
+import type { TargetName } from "./targets.js";
+
+const MIB = 1024 * 1024;
+
+function fixed(value: number | undefined, digits = 0): string {
+  if (value === undefined || !Number.isFinite(value)) return "-";
+  return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+const ORDER: readonly TargetName[] = ["direct", "nginx", "gateway", "gateway-full", "gateway-redis"];
+
+function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
+  return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
+}
+
+/** A table, then one line per target that was skipped or failed, saying why. */
+function table(title: string, header: string[], rows: string[][], outcomes: readonly TargetOutcome<unknown, unknown>[]): string {
+  const widths = header.map((cell, column) => Math.max(cell.length, ...rows.map((row) => row[column]!.length)));
+  const line = (cells: string[]) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join("  ");
+  const notes = outcomes.filter((outcome) => outcome.note).map((outcome) => `  ${outcome.target} ${status(outcome)}: ${outcome.note}`);
+  return [title, line(header), widths.map((width) => "-".repeat(width)).join("  "), ...rows.map(line), ...notes].join("\n");
+}
+
+function status(outcome: TargetOutcome<unknown, unknown>): string {
+  return outcome.status === "errors" ? "ERRORS" : outcome.status;
+}
+
+/** Figures only for targets whose every response was checked and correct. */
+function cells<S>(outcome: TargetOutcome<unknown, S>, pick: (summary: S) => string[], width: number): string[] {
+  return outcome.summary ? pick(outcome.summary) : Array.from({ length: width }, () => (outcome.status === "errors" ? "ERR" : "-"));
+}
+
+function throughputTable(result: ThroughputScenario): string {
+  const large = result.scenario === "large";
+  const header = ["target", "req/s", "MB/s", "x direct", "proxy CPU µs/req", "sys %", "upstream µs/req", "redis µs/req", "redis trips/req", large ? "peak RSS MiB" : "RSS MiB", "status"];
+  const outcomes = inOrder(result.targets);
+  const rows = outcomes.map((outcome) => [
+    outcome.target,
+    ...cells(
+      outcome,
+      (s) => [
+        fixed(s.rps),
+        fixed(s.mbPerSec, 1),
+        `${fixed(s.ratio, 2)}x`,
+        fixed(s.proxyCpuUsPerRequest),
+        fixed(s.proxySystemShare * 100),
+        fixed(s.upstreamCpuUsPerRequest),
+        fixed(s.auxCpuUsPerRequest),
+        fixed(s.auxOpsPerRequest, 2),
+        fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
+      ],
+      9,
+    ),
+    status(outcome),
+  ]);
+  const { workload } = result;
+  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians)`, header, rows, outcomes);
+}
+
+function latencyTable(result: LatencyScenario): string {
+  const outcomes = inOrder(result.targets);
+  const rows = outcomes.map((outcome) => [
+    outcome.target,
+    ...cells(outcome, (s) => [fixed(s.p50Us), fixed(s.p99Us), fixed(s.addedP50Us / 1000, 3)], 3),
+    status(outcome),
+  ]);
+  const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians)`;
+  return table(title, ["target", "p50 µs", "p99 µs", "added p50 ms", "status"], rows, outcomes);
+}
+
+function sseTable(result: SseScenario): string {
+  const header = ["target", "streams", "RSS/stream KiB", "CPU % holding", "peak RSS MiB", "left open", "reset isolated", "status"];
+  const outcomes = inOrder(result.targets);
+  const rows = outcomes.map((outcome) => [
+    outcome.target,
+    ...cells(
+      outcome,
+      (s) => [
+        `${s.opened}/${s.streams}`,
+        fixed(s.rssPerStream / 1024, 1),
+        fixed(s.cpuPercentHolding, 1),
+        fixed(s.peakRss / MIB),
+        String(s.upstreamLeftOpen),
+        s.reset?.ok ? "yes" : "no",
+      ],
+      6,
+    ),
+    status(outcome),
+  ]);
+  const { workload } = result;
+  const title = `sse fan-in (${workload.streams} GET streams held ${workload.holdSeconds} s, keepalive every ${workload.keepaliveMs} ms)`;
+  return table(title, header, rows, outcomes);
+}
+
+export function formatTables(results: readonly ScenarioResult[]): string {
+  return results
+    .map((result) => (result.kind === "throughput" ? throughputTable(result) : result.kind === "latency" ? latencyTable(result) : sseTable(result)))
+    .join("\n\n");
+}
+
+function find<K extends ScenarioResult["kind"]>(results: readonly ScenarioResult[], scenario: string): Extract<ScenarioResult, { kind: K }> | undefined {
+  return results.find((result) => result.scenario === scenario) as Extract<ScenarioResult, { kind: K }> | undefined;
+}
+
+function summaryOf<S>(result: { targets: TargetOutcome<unknown, S>[] } | undefined, target: TargetName): S | undefined {
+  return result?.targets.find((outcome) => outcome.target === target)?.summary;
+}
+
+/** One line: the ratios the issue's targets are written in. */
+export function summaryLine(results: readonly ScenarioResult[]): string {
+  const calls = find<"throughput">(results, "tools-call");
+  const full = summaryOf(calls, "gateway-full");
+  const nginx = summaryOf(calls, "nginx");
+  const ratio = (target: TargetName) => {
+    const summary = summaryOf(calls, target);
+    return summary ? `${fixed(summary.ratio, 2)}x` : "n/a";
+  };
+  const parts: string[] = [];
+  if (calls) {
+    parts.push(
+      `gateway-full ${ratio("gateway-full")} direct` + (full && nginx ? ` (${fixed(full.rps / nginx.rps, 2)}x nginx)` : "") + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
+      `gateway ${ratio("gateway")}`,
+      `gateway-redis ${ratio("gateway-redis")}`,
+      `nginx ${ratio("nginx")}`,
+    );
+  }
+  const latency = find<"latency">(results, "latency");
+  const added = summaryOf(latency, "gateway-full") ?? summaryOf(latency, "gateway");
+  if (latency) parts.push(`unloaded p50 +${added ? fixed(added.addedP50Us / 1000, 3) : "n/a"} ms`);
+  const large = find<"throughput">(results, "large");
+  const largeGateway = summaryOf(large, "gateway-full") ?? summaryOf(large, "gateway");
+  if (large) parts.push(`1 MiB ${largeGateway ? `${fixed(largeGateway.ratio, 2)}x MB/s, peak ${fixed(largeGateway.proxyPeakRss / MIB)} MiB` : "n/a"}`);
+  const sse = find<"sse">(results, "sse");
+  const sseGateway = summaryOf(sse, "gateway-full") ?? summaryOf(sse, "gateway");
+  if (sse) parts.push(`SSE ${sseGateway ? `${fixed(sseGateway.rssPerStream / 1024, 1)} KiB/stream, ${sseGateway.upstreamLeftOpen} left open` : "n/a"}`);
+  const list = summaryOf(find<"throughput">(results, "tools-list"), "gateway-full");
+  if (find(results, "tools-list")) parts.push(`tools/list ${list ? `${fixed(list.ratio, 2)}x` : "n/a"}`);
+  return `summary: ${parts.join(" · ")}`;
+}

@@ -1,0 +1,133 @@
+/**
+ * Result shapes written to bench/results/*.json, and the medians computed from the rounds.
+ * A target whose legs had any failed response gets no figures: it is reported as errors.
+ */
+import type { LatencyResult } from "./latency.js";
+import type { ScenarioName } from "./options.js";
+import type { FanInResult, ResetResult } from "./sse-fanin.js";
+import { failureCount, type LegResult, type TargetName } from "./targets.js";
+
+export type Status = "ok" | "errors" | "skipped";
+
+export interface ThroughputSummary {
+  rps: number;
+  mbPerSec: number;
+  /** Median over rounds of (target rps / direct rps in the same round). */
+  ratio: number;
+  proxyCpuUsPerRequest: number;
+  /** Share of the proxy's CPU spent in the kernel (0..1). */
+  proxySystemShare: number;
+  upstreamCpuUsPerRequest: number;
+  auxCpuUsPerRequest: number;
+  loadgenCpuUsPerRequest: number;
+  /** Redis round trips per request (gateway-redis). */
+  auxOpsPerRequest: number;
+  /** Highest proxy RSS seen at the end of a leg, and the proxy's peak RSS, bytes. */
+  proxyRss: number;
+  proxyPeakRss: number;
+}
+
+export interface LatencySummary {
+  p50Us: number;
+  p99Us: number;
+  /** Median over rounds of (target p50 − direct p50 in the same round). */
+  addedP50Us: number;
+}
+
+export interface TargetOutcome<Leg, Summary> {
+  target: TargetName;
+  status: Status;
+  /** Why the target was skipped, or what failed. */
+  note?: string;
+  legs: Leg[];
+  summary?: Summary;
+}
+
+export interface ThroughputScenario {
+  scenario: Extract<ScenarioName, "tools-call" | "tools-list" | "large">;
+  kind: "throughput";
+  workload: Record<string, unknown>;
+  targets: TargetOutcome<LegResult, ThroughputSummary>[];
+}
+
+export interface LatencyScenario {
+  scenario: "latency";
+  kind: "latency";
+  workload: Record<string, unknown>;
+  targets: TargetOutcome<LatencyResult, LatencySummary>[];
+}
+
+export interface SseScenario {
+  scenario: "sse";
+  kind: "sse";
+  workload: Record<string, unknown>;
+  targets: TargetOutcome<FanInResult | ResetResult, FanInResult & { reset?: ResetResult }>[];
+}
+
+export type ScenarioResult = ThroughputScenario | LatencyScenario | SseScenario;
+
+export function median(values: readonly number[]): number {
+  const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
+  if (!sorted.length) return NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function describeFailures(legs: readonly LegResult[] | readonly LatencyResult[]): string {
+  const totals = { errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 };
+  const codes: Record<string, number> = {};
+  for (const leg of legs) {
+    for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += leg.failures[key];
+    for (const [code, count] of Object.entries(leg.failures.statusCodes)) if (!code.startsWith("2")) codes[code] = (codes[code] ?? 0) + count;
+  }
+  const parts = Object.entries(totals).flatMap(([key, count]) => (count ? [`${count} ${key}`] : []));
+  const statuses = Object.entries(codes).map(([code, count]) => `${count}×${code}`);
+  const empty = legs.some((leg) => leg.requests === 0) ? ["a leg completed no request"] : [];
+  return [...parts, ...statuses, ...empty].join(", ");
+}
+
+export function summariseThroughput(legs: LegResult[], direct: readonly LegResult[]): TargetOutcome<LegResult, ThroughputSummary> {
+  const target = legs[0]!.target;
+  if (legs.some((leg) => !leg.ok) || legs.some((leg) => failureCount(leg.failures) > 0)) {
+    return { target, status: "errors", note: describeFailures(legs), legs };
+  }
+  const directByRound = new Map(direct.map((leg) => [leg.round, leg.rps]));
+  return {
+    target,
+    status: "ok",
+    legs,
+    summary: {
+      rps: median(legs.map((leg) => leg.rps)),
+      mbPerSec: median(legs.map((leg) => leg.bytesPerSec / 1e6)),
+      ratio: median(legs.map((leg) => leg.rps / (directByRound.get(leg.round) ?? NaN))),
+      proxyCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.proxy ?? NaN)),
+      proxySystemShare: median(legs.map((leg) => (leg.cpuUsPerRequest.proxySystem ?? NaN) / (leg.cpuUsPerRequest.proxy ?? NaN))),
+      upstreamCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.upstream)),
+      auxCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.aux ?? NaN)),
+      loadgenCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.loadgen)),
+      auxOpsPerRequest: median(legs.map((leg) => leg.auxOpsPerRequest ?? NaN)),
+      proxyRss: Math.max(...legs.map((leg) => leg.proxyRss ?? NaN)),
+      proxyPeakRss: Math.max(...legs.map((leg) => leg.proxyPeakRss ?? NaN)),
+    },
+  };
+}
+
+export function summariseLatency(legs: LatencyResult[], direct: readonly LatencyResult[]): TargetOutcome<LatencyResult, LatencySummary> {
+  const target = legs[0]!.target;
+  if (legs.some((leg) => !leg.ok)) return { target, status: "errors", note: describeFailures(legs), legs };
+  const directByRound = new Map(direct.map((leg) => [leg.round, leg.p50Us]));
+  return {
+    target,
+    status: "ok",
+    legs,
+    summary: {
+      p50Us: median(legs.map((leg) => leg.p50Us)),
+      p99Us: median(legs.map((leg) => leg.p99Us)),
+      addedP50Us: median(legs.map((leg) => leg.p50Us - (directByRound.get(leg.round) ?? NaN))),
+    },
+  };
+}
+
+export function skipped<Leg, Summary>(target: TargetName, note: string): TargetOutcome<Leg, Summary> {
+  return { target, status: "skipped", note, legs: [] };
+}

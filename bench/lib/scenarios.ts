@@ -1,0 +1,132 @@
+/**
+ * Scenario runners. Each runs its targets in rounds — direct always among them, the order
+ * rotated every round so no target always runs on a warmer or busier machine — and keeps
+ * every leg; the medians come from results.ts.
+ */
+import { measureLatency, type LatencyResult } from "./latency.js";
+import { runLeg, type Workload } from "./load.js";
+import { callRequest, echoAnswer, ECHO_MESSAGE } from "./mcp-fixtures.js";
+import {
+  skipped,
+  summariseLatency,
+  summariseThroughput,
+  type LatencyScenario,
+  type SseScenario,
+  type ThroughputScenario,
+} from "./results.js";
+import { sseFanIn, upstreamReset } from "./sse-fanin.js";
+import type { LegResult, Target, TargetName } from "./targets.js";
+import type { Unavailable } from "./fleet.js";
+
+export interface Lineup {
+  /** Measured targets; the first is direct. */
+  targets: Target[];
+  /** Targets that could not be measured, with why. */
+  unavailable: Map<TargetName, Unavailable>;
+}
+
+export interface RoundPlan {
+  rounds: number;
+  seconds: number;
+  warmup: number;
+  upstreamPid: number;
+  log(line: string): void;
+}
+
+function rotated<T>(items: readonly T[], by: number): T[] {
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+function unavailableOutcomes(lineup: Lineup) {
+  return [...lineup.unavailable].map(([target, { status, note }]) => ({ ...skipped<never, never>(target, note), status }));
+}
+
+const format = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+export async function throughputScenario(
+  scenario: ThroughputScenario["scenario"],
+  lineup: Lineup,
+  workloadFor: (target: Target) => Workload,
+  plan: RoundPlan,
+): Promise<ThroughputScenario> {
+  const legs = new Map<TargetName, LegResult[]>(lineup.targets.map((target) => [target.name, []]));
+  if (plan.warmup > 0) for (const target of lineup.targets) await runLeg(target, workloadFor(target), plan.warmup, 0, plan.upstreamPid);
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const target of rotated(lineup.targets, round - 1)) {
+      const leg = await runLeg(target, workloadFor(target), plan.seconds, round, plan.upstreamPid);
+      legs.get(target.name)!.push(leg);
+      const mb = scenario === "large" ? ` ${format(leg.bytesPerSec / 1e6, 1)} MB/s` : "";
+      plan.log(`${scenario} round ${round}/${plan.rounds} ${target.name}: ${format(leg.rps)} req/s${mb}${leg.ok ? "" : "  FAILED RESPONSES"}`);
+    }
+  }
+  const direct = legs.get("direct")!;
+  const sample = workloadFor(lineup.targets[0]!);
+  return {
+    scenario,
+    kind: "throughput",
+    workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body) },
+    targets: [...lineup.targets.map((target) => summariseThroughput(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
+  };
+}
+
+export async function latencyScenario(lineup: Lineup, plan: RoundPlan): Promise<LatencyScenario> {
+  const body = callRequest(1, "echo");
+  const expected = echoAnswer(1, ECHO_MESSAGE);
+  const legs = new Map<TargetName, LatencyResult[]>(lineup.targets.map((target) => [target.name, []]));
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const target of rotated(lineup.targets, round - 1)) {
+      const leg = await measureLatency(target, body, expected, plan.seconds, round);
+      legs.get(target.name)!.push(leg);
+      plan.log(`latency round ${round}/${plan.rounds} ${target.name}: p50 ${format(leg.p50Us)} µs${leg.ok ? "" : "  FAILED RESPONSES"}`);
+    }
+  }
+  const direct = legs.get("direct")!;
+  return {
+    scenario: "latency",
+    kind: "latency",
+    workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(body) },
+    targets: [...lineup.targets.map((target) => summariseLatency(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
+  };
+}
+
+export interface SsePlan {
+  streams: number;
+  holdSeconds: number;
+  keepaliveMs: number;
+  log(line: string): void;
+}
+
+/** One fan-in per target (it is long), then the upstream-reset check with a small group. */
+export async function sseScenario(lineup: Lineup, upstream: Parameters<typeof sseFanIn>[0]["upstream"], plan: SsePlan): Promise<SseScenario> {
+  const targets: SseScenario["targets"] = [];
+  for (const target of lineup.targets) {
+    const fanIn = await sseFanIn({ target, upstream, streams: plan.streams, holdSeconds: plan.holdSeconds });
+    plan.log(
+      `sse ${target.name}: ${fanIn.opened}/${fanIn.streams} streams, ${format(fanIn.rssPerStream / 1024, 1)} KiB each, ` +
+        `${format(fanIn.cpuPercentHolding, 1)}% CPU holding, ${fanIn.upstreamLeftOpen} upstream streams left open`,
+    );
+    const reset = await upstreamReset(target, upstream, Math.min(plan.streams, 50), plan.keepaliveMs);
+    plan.log(`sse ${target.name} upstream reset: ${reset.clientsEnded}/${reset.streams} clients ended, ${reset.othersAlive}/${reset.streams} others alive`);
+    const ok = fanIn.ok && reset.ok;
+    const problems = [
+      ...(fanIn.opened < fanIn.streams ? [`${fanIn.streams - fanIn.opened} streams did not open (${fanIn.failures.join("; ")})`] : []),
+      ...(fanIn.upstreamOpenDuringHold !== fanIn.streams ? [`upstream held ${fanIn.upstreamOpenDuringHold} of ${fanIn.streams} streams`] : []),
+      ...(fanIn.upstreamLeftOpen ? [`${fanIn.upstreamLeftOpen} upstream streams outlived their clients`] : []),
+      ...(reset.ok ? [] : [`upstream reset check failed: ${JSON.stringify(reset)}`]),
+    ];
+    targets.push({
+      target: target.name,
+      status: ok ? "ok" : "errors",
+      ...(problems.length ? { note: problems.join("; ") } : {}),
+      legs: [fanIn, reset],
+      ...(ok ? { summary: { ...fanIn, reset } } : {}),
+    });
+  }
+  return {
+    scenario: "sse",
+    kind: "sse",
+    workload: { streams: plan.streams, holdSeconds: plan.holdSeconds, keepaliveMs: plan.keepaliveMs },
+    targets: [...targets, ...unavailableOutcomes(lineup)],
+  };
+}

@@ -1,0 +1,57 @@
+/** What a load runs against, and what every leg records. */
+
+export type TargetName = "direct" | "nginx" | "gateway" | "gateway-full" | "gateway-redis";
+
+export interface Target {
+  name: TargetName;
+  /** The MCP endpoint. */
+  url: string;
+  /** Sent with every request (credentials for gateway-full). */
+  headers: Readonly<Record<string, string>>;
+  /** The proxy process (absent for direct). */
+  pid?: number;
+  /** Other processes whose CPU the target costs (Redis for gateway-redis). */
+  auxPids?: readonly number[];
+  /** Operations those processes served so far (Redis round trips), read before and after a leg. */
+  auxOps?: () => Promise<number>;
+}
+
+/** Responses that were not what the upstream sent: any of these makes a leg unusable as a figure. */
+export interface Failures {
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+  mismatches: number;
+  statusCodes: Record<string, number>;
+}
+
+export function failureCount(failures: Failures): number {
+  return failures.errors + failures.timeouts + failures.non2xx + failures.mismatches;
+}
+
+/** CPU microseconds per completed request, by process. */
+export interface CpuPerRequest {
+  proxy?: number;
+  /** The part of `proxy` spent in the kernel. */
+  proxySystem?: number;
+  upstream: number;
+  aux?: number;
+  loadgen: number;
+}
+
+export interface LegResult {
+  target: TargetName;
+  round: number;
+  requests: number;
+  seconds: number;
+  rps: number;
+  bytesPerSec: number;
+  failures: Failures;
+  ok: boolean;
+  cpuUsPerRequest: CpuPerRequest;
+  /** Redis round trips per completed request (gateway-redis). */
+  auxOpsPerRequest?: number;
+  /** Proxy memory at the end of the leg, bytes. */
+  proxyRss?: number;
+  proxyPeakRss?: number;
+}

@@ -1,0 +1,53 @@
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { spawnChild, type Child } from "./children.js";
+import { BENCH_DIR, REPO_ROOT } from "./paths.js";
+
+export interface UpstreamStats {
+  openStreams: number;
+  streamsOpened: number;
+  requests: number;
+  rss: number;
+}
+
+export interface UpstreamProcess {
+  /** The MCP endpoint, `http://127.0.0.1:PORT/mcp`. */
+  url: string;
+  child: Child;
+  stats(): Promise<UpstreamStats>;
+  /** Destroys the upstream's open GET streams of one session (all without one). */
+  reset(session?: string): Promise<number>;
+}
+
+/** Starts bench/upstream.ts in its own process, so its CPU is not the load generator's. */
+export async function startUpstream(keepaliveMs: number): Promise<UpstreamProcess> {
+  const child = spawnChild("upstream", process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "upstream.ts"), "--keepalive-ms", String(keepaliveMs)], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.process.stdout! });
+    lines.once("line", (line) => {
+      lines.close();
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch {
+        reject(new Error(`upstream: unexpected first line ${line}`));
+      }
+    });
+    void child.exited.then((code) => reject(new Error(`upstream exited (${code}): ${child.stderr()}`)));
+  });
+  const base = new URL(url).origin;
+  return {
+    url,
+    child,
+    async stats() {
+      const response = await fetch(`${base}/_bench/stats`);
+      return (await response.json()) as UpstreamStats;
+    },
+    async reset(session) {
+      const response = await fetch(`${base}/_bench/reset${session ? `?session=${encodeURIComponent(session)}` : ""}`, { method: "POST" });
+      return ((await response.json()) as { reset: number }).reset;
+    },
+  };
+}

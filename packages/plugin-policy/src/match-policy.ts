@@ -1,0 +1,131 @@
+import type { McpCall, Subject } from "@mcp-gateway/runtime";
+import { compileGlobs, type Matcher } from "@mcp-gateway/runtime";
+import type { PolicyOptions, PolicyRule } from "./options.js";
+
+/** The MCP facts policy decides on (a subset of the runtime's McpCall). */
+export type CallFacts = Pick<McpCall, "kind" | "method" | "toolName" | "resourceUri" | "promptName"> & {
+  readonly message?: McpCall["message"];
+};
+
+/** What a rule's allow/deny lists name. */
+type Target = "method" | "tool" | "resource" | "prompt";
+type Permissions = Record<Target, Matcher>;
+type Verdict = "allowed" | "denied" | "default";
+
+interface CompiledRule {
+  readonly tenant: Matcher;
+  readonly client: Matcher;
+  readonly allow: Permissions;
+  readonly deny: Permissions;
+}
+
+export interface SubjectPolicy {
+  /** Why the call is refused, or undefined when it may proceed. */
+  denial(call: CallFacts): string | undefined;
+}
+
+export interface Policy {
+  /** The rules whose subject matches, merged, for deciding on this caller's calls. */
+  forSubject(subject: Subject): SubjectPolicy;
+}
+
+const ANY: Matcher = () => true;
+
+/** Where a named call carries its name. */
+interface NamedCall {
+  target: Target;
+  name(call: CallFacts): string | undefined;
+  label: string;
+}
+
+const RESOURCE: NamedCall = { target: "resource", name: (call) => call.resourceUri, label: "a resource uri" };
+
+/** The MCP methods that name a tool, prompt or resource. A Map, not an object: methods are client input. */
+const NAMED: ReadonlyMap<string, NamedCall> = new Map([
+  ["tools/call", { target: "tool", name: (call) => call.toolName, label: "a tool name" }],
+  ["prompts/get", { target: "prompt", name: (call) => call.promptName, label: "a prompt name" }],
+  ["resources/read", RESOURCE],
+  ["resources/subscribe", RESOURCE],
+  ["resources/unsubscribe", RESOURCE],
+]);
+
+function compilePermissions(permissions: PolicyRule["allow"]): Permissions {
+  return {
+    method: compileGlobs(permissions?.methods ?? []),
+    tool: compileGlobs(permissions?.tools ?? []),
+    resource: compileGlobs(permissions?.resources ?? []),
+    prompt: compileGlobs(permissions?.prompts ?? []),
+  };
+}
+
+function compileRule(rule: PolicyRule): CompiledRule {
+  return {
+    tenant: rule.subject.tenant === undefined ? ANY : compileGlobs([rule.subject.tenant]),
+    client: rule.subject.client === undefined ? ANY : compileGlobs([rule.subject.client]),
+    allow: compilePermissions(rule.allow),
+    deny: compilePermissions(rule.deny),
+  };
+}
+
+/** `resourceSubscriptions` of a modern `subscriptions/listen`: each URI must be one the caller may read. */
+function subscribedUris(call: CallFacts): string[] {
+  const params = call.message?.params as { notifications?: { resourceSubscriptions?: unknown } } | undefined;
+  const uris = params?.notifications?.resourceSubscriptions;
+  return Array.isArray(uris) ? uris.map(String) : [];
+}
+
+/**
+ * Compiles the options once, at load: every glob becomes a matcher, so a request only runs
+ * them. The decision, for a caller:
+ *
+ * 1. The rules that apply are every rule whose `subject` matches (tenant and client globs;
+ *    an omitted field matches anyone). They merge: their allow lists join, their deny lists join.
+ * 2. A value (method, tool name, resource URI, prompt name) is denied when any applicable deny
+ *    list matches it, else allowed when any allow list matches it, else `default` decides.
+ * 3. A request passes when its method passes and, for tools/call, prompts/get and resources/read
+ *    (also subscribe/unsubscribe), its tool, prompt or resource passes too. A named call without
+ *    the name is refused: there is nothing to check.
+ * 4. Responses and notifications the client sends are not calls to authorize: they pass.
+ */
+export function compilePolicy(options: Pick<PolicyOptions, "default" | "rules">): Policy {
+  const rules = options.rules.map(compileRule);
+  const defaultAllows = options.default === "allow";
+
+  return {
+    forSubject(subject) {
+      const applicable = rules.filter((rule) => rule.tenant(subject.tenant) && rule.client(subject.client));
+      const who = `${subject.tenant}/${subject.client}`;
+      const verdict = (target: Target, value: string): Verdict => {
+        if (applicable.some((rule) => rule.deny[target](value))) return "denied";
+        if (applicable.some((rule) => rule.allow[target](value))) return "allowed";
+        return "default";
+      };
+      const refusal = (target: Target, value: string): string | undefined => {
+        const decided = verdict(target, value);
+        if (decided === "allowed" || (decided === "default" && defaultAllows)) return undefined;
+        return `${target} ${JSON.stringify(value)} is ${decided === "denied" ? "denied" : "not allowed"} for ${who}`;
+      };
+
+      return {
+        denial(call) {
+          if (call.kind !== "request" || call.method === undefined) return undefined;
+          const method = refusal("method", call.method);
+          if (method) return method;
+          const named = NAMED.get(call.method);
+          if (named) {
+            const name = named.name(call);
+            if (name === undefined) return `${call.method} without ${named.label} is not allowed`;
+            return refusal(named.target, name);
+          }
+          if (call.method === "subscriptions/listen") {
+            for (const uri of subscribedUris(call)) {
+              const refused = refusal("resource", uri);
+              if (refused) return refused;
+            }
+          }
+          return undefined;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,137 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { compilePolicy, type CallFacts } from "../src/match-policy.js";
+import { optionsSchema } from "../src/options.js";
+
+const policyOf = (options: unknown) => compilePolicy(optionsSchema.parse(options));
+const LOCAL_DEV = { tenant: "client", client: "local-dev" };
+
+const request = (method: string, names: Partial<CallFacts> = {}): CallFacts => ({ kind: "request", method, ...names });
+const tool = (toolName: string) => request("tools/call", { toolName });
+
+/** The policy of the seed's README, plus a deny. */
+const SEED = {
+  default: "deny",
+  rules: [
+    {
+      subject: { tenant: "client", client: "local-dev" },
+      allow: {
+        methods: ["initialize", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list", "prompts/get"],
+        tools: ["*"],
+        resources: ["*"],
+        prompts: ["*"],
+      },
+      deny: { tools: ["rm"] },
+    },
+  ],
+};
+
+describe("policy decisions", () => {
+  it("allows what the seed's example allows", () => {
+    const rules = policyOf(SEED).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(request("initialize")), undefined);
+    assert.equal(rules.denial(tool("echo")), undefined);
+    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///etc/hosts" })), undefined);
+    assert.equal(rules.denial(request("prompts/get", { promptName: "review" })), undefined);
+  });
+
+  it("denies by default what no rule allows, saying what and for whom", () => {
+    const rules = policyOf(SEED).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(request("logging/setLevel")), 'method "logging/setLevel" is not allowed for client/local-dev');
+    assert.equal(policyOf(SEED).forSubject({ tenant: "other", client: "local-dev" }).denial(request("initialize")), 'method "initialize" is not allowed for other/local-dev');
+  });
+
+  it("lets a deny beat an allow, within a rule and across rules", () => {
+    assert.equal(policyOf(SEED).forSubject(LOCAL_DEV).denial(tool("rm")), 'tool "rm" is denied for client/local-dev');
+    const across = policyOf({
+      rules: [
+        { allow: { methods: ["*"], tools: ["*"] } },
+        { subject: { tenant: "client" }, deny: { methods: ["tools/call"] } },
+      ],
+    });
+    assert.equal(across.forSubject(LOCAL_DEV).denial(tool("echo")), 'method "tools/call" is denied for client/local-dev');
+    assert.equal(across.forSubject({ tenant: "acme", client: "x" }).denial(tool("echo")), undefined);
+  });
+
+  it("needs the method and the tool allowed when the default is deny", () => {
+    const methodOnly = policyOf({ rules: [{ allow: { methods: ["tools/call"] } }] }).forSubject(LOCAL_DEV);
+    assert.equal(methodOnly.denial(tool("echo")), 'tool "echo" is not allowed for client/local-dev');
+    const toolOnly = policyOf({ rules: [{ allow: { tools: ["echo"] } }] }).forSubject(LOCAL_DEV);
+    assert.equal(toolOnly.denial(tool("echo")), 'method "tools/call" is not allowed for client/local-dev');
+  });
+
+  it("merges every rule whose subject matches: allows join and denies join", () => {
+    const policy = policyOf({
+      rules: [
+        { subject: { tenant: "client" }, allow: { methods: ["tools/call"] } },
+        { subject: { client: "local-dev" }, allow: { tools: ["echo"] } },
+        { subject: { client: "someone-else" }, allow: { tools: ["rm"] } },
+      ],
+    });
+    const rules = policy.forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(tool("echo")), undefined);
+    assert.equal(rules.denial(tool("rm")), 'tool "rm" is not allowed for client/local-dev');
+  });
+
+  it("matches a subject by tenant and client globs; an omitted field or subject matches anyone", () => {
+    const policy = policyOf({
+      rules: [
+        { subject: { tenant: "acme", client: "ci-*" }, allow: { methods: ["tools/list"] } },
+        { allow: { methods: ["initialize"] } },
+      ],
+    });
+    assert.equal(policy.forSubject({ tenant: "acme", client: "ci-nightly" }).denial(request("tools/list")), undefined);
+    assert.match(policy.forSubject({ tenant: "acme", client: "dev" }).denial(request("tools/list")) ?? "", /not allowed/);
+    assert.match(policy.forSubject({ tenant: "acme-2", client: "ci-x" }).denial(request("tools/list")) ?? "", /not allowed/);
+    assert.equal(policy.forSubject({ tenant: "anyone", client: "at-all" }).denial(request("initialize")), undefined);
+  });
+
+  it("allows what nothing denies when the default is allow", () => {
+    const rules = policyOf({ default: "allow", rules: [{ deny: { tools: ["danger.*"], methods: ["logging/*"] } }] }).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(tool("echo")), undefined);
+    assert.equal(rules.denial(request("completion/complete")), undefined);
+    assert.equal(rules.denial(tool("danger.rm")), 'tool "danger.rm" is denied for client/local-dev');
+    assert.equal(rules.denial(request("logging/setLevel")), 'method "logging/setLevel" is denied for client/local-dev');
+  });
+
+  it("lets responses and notifications from the client pass: they are not methods to allowlist", () => {
+    const rules = policyOf({ default: "deny" }).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial({ kind: "notification", method: "notifications/initialized" }), undefined);
+    assert.equal(rules.denial({ kind: "notification", method: "notifications/cancelled" }), undefined);
+    assert.equal(rules.denial({ kind: "response" }), undefined);
+  });
+
+  it("checks the resource of reads and subscriptions, and the prompt of prompts/get", () => {
+    const rules = policyOf({
+      rules: [{ allow: { methods: ["resources/*", "prompts/get"], resources: ["file:///docs/*"], prompts: ["review"] } }],
+    }).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///docs/a/b.md" })), undefined);
+    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///etc/passwd" })), 'resource "file:///etc/passwd" is not allowed for client/local-dev');
+    assert.match(rules.denial(request("resources/subscribe", { resourceUri: "file:///etc/passwd" })) ?? "", /resource "file:\/\/\/etc\/passwd"/);
+    assert.equal(rules.denial(request("prompts/get", { promptName: "review" })), undefined);
+    assert.equal(rules.denial(request("prompts/get", { promptName: "leak" })), 'prompt "leak" is not allowed for client/local-dev');
+  });
+
+  it("checks every resource a modern subscriptions/listen asks updates for", () => {
+    const rules = policyOf({ rules: [{ allow: { methods: ["subscriptions/listen"], resources: ["file:///docs/*"] } }] }).forSubject(LOCAL_DEV);
+    const listen = (resourceSubscriptions: string[]) =>
+      request("subscriptions/listen", { message: { jsonrpc: "2.0", id: 1, method: "subscriptions/listen", params: { notifications: { resourceSubscriptions } } } });
+    assert.equal(rules.denial(listen(["file:///docs/a"])), undefined);
+    assert.equal(rules.denial(listen(["file:///docs/a", "file:///secret"])), 'resource "file:///secret" is not allowed for client/local-dev');
+  });
+
+  it("decides on methods named like Object.prototype members instead of crashing", () => {
+    // Regression: a plain-object lookup of "constructor" found Object's constructor and threw (500).
+    const rules = policyOf({ default: "allow" }).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(request("constructor")), undefined);
+    assert.equal(rules.denial(request("__proto__")), undefined);
+    assert.equal(policyOf({}).forSubject(LOCAL_DEV).denial(request("toString")), 'method "toString" is not allowed for client/local-dev');
+  });
+
+  it("refuses a named call without the name, even when everything is allowed", () => {
+    const rules = policyOf({ default: "allow" }).forSubject(LOCAL_DEV);
+    assert.equal(rules.denial(request("tools/call")), "tools/call without a tool name is not allowed");
+    assert.equal(rules.denial(request("resources/read")), "resources/read without a resource uri is not allowed");
+    assert.equal(rules.denial(request("prompts/get")), "prompts/get without a prompt name is not allowed");
+  });
+});

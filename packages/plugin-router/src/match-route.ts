@@ -1,0 +1,91 @@
+import type { McpCall, RouteDescription } from "@mcp-gateway/runtime";
+import { compileGlobs, type Matcher } from "@mcp-gateway/runtime";
+import type { RouteRule } from "./options.js";
+
+export type CallFacts = Pick<McpCall, "kind" | "method" | "toolName" | "resourceUri" | "promptName">;
+
+interface CompiledRule {
+  readonly test: (call: CallFacts) => boolean;
+  /** Matches whatever the request is: no name constraint and no method, or a method of only `*`. */
+  readonly catchAll: boolean;
+  readonly upstream: string;
+}
+
+export interface Router {
+  /** Upstream for a request's calls, or undefined to let the runtime use the first upstream. */
+  route(calls: readonly CallFacts[]): string | undefined;
+}
+
+/** Thrown at setup for a rule naming an upstream that is not configured; `optionPath` points at it. */
+export class UnknownUpstreamError extends Error {
+  override readonly name = "UnknownUpstreamError";
+  readonly optionPath: (string | number)[];
+  constructor(index: number, upstream: string, known: readonly string[]) {
+    super(`unknown upstream "${upstream}" (known: ${known.join(", ")})`);
+    this.optionPath = ["rules", index, "upstream"];
+  }
+}
+
+const compileOne = (pattern: string | undefined): Matcher | undefined => (pattern === undefined ? undefined : compileGlobs([pattern]));
+
+/** A name constraint only holds for the one method that carries that name. */
+function named(matcher: Matcher | undefined, method: string, name: (call: CallFacts) => string | undefined) {
+  return (call: CallFacts) => {
+    if (!matcher) return true;
+    const value = name(call);
+    return call.method === method && value !== undefined && matcher(value);
+  };
+}
+
+function compileRule(rule: RouteRule): CompiledRule {
+  const { method, tool, resource, prompt } = rule.match;
+  const methodMatcher = compileOne(method);
+  const checks = [
+    (call: CallFacts) => !methodMatcher || (call.method !== undefined && methodMatcher(call.method)),
+    named(compileOne(tool), "tools/call", (call) => call.toolName),
+    named(compileOne(resource), "resources/read", (call) => call.resourceUri),
+    named(compileOne(prompt), "prompts/get", (call) => call.promptName),
+  ];
+  return {
+    test: (call) => checks.every((check) => check(call)),
+    catchAll: tool === undefined && resource === undefined && prompt === undefined && (method === undefined || /^\*+$/.test(method)),
+    upstream: rule.upstream,
+  };
+}
+
+/** The first request decides a batch; a body of notifications only, the first notification. */
+function deciding(calls: readonly CallFacts[]): CallFacts | undefined {
+  return calls.find((call) => call.kind === "request") ?? calls.find((call) => call.kind === "notification");
+}
+
+/**
+ * Compiles the rules once, at load. First match wins. A request with no method to match
+ * (GET event stream, DELETE, a POST of responses only) takes the first catch-all rule.
+ */
+export function compileRouter(rules: readonly RouteRule[]): Router {
+  const compiled = rules.map(compileRule);
+  const catchAll = compiled.find((rule) => rule.catchAll)?.upstream;
+  return {
+    route(calls) {
+      const call = deciding(calls);
+      if (!call) return catchAll;
+      return compiled.find((rule) => rule.test(call))?.upstream;
+    },
+  };
+}
+
+/** Throws UnknownUpstreamError for the first rule naming an upstream not in `known`. */
+export function checkUpstreams(rules: readonly RouteRule[], known: readonly string[]): void {
+  const names = new Set(known);
+  rules.forEach((rule, index) => {
+    if (!names.has(rule.upstream)) throw new UnknownUpstreamError(index, rule.upstream, known);
+  });
+}
+
+/** The rules as `mcp-gateway routes` prints them; an empty match is written `method=*`. */
+export function describeRoutes(rules: readonly RouteRule[]): RouteDescription[] {
+  return rules.map(({ match, upstream }) => {
+    const given = Object.fromEntries(Object.entries(match).filter((entry): entry is [string, string] => entry[1] !== undefined));
+    return { match: Object.keys(given).length ? given : { method: "*" }, upstream };
+  });
+}
