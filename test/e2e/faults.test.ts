@@ -235,3 +235,31 @@ describe("Origin validation (DNS-rebinding protection)", () => {
     assert.equal(body.error.data.code, "MCPGW_ERR_ORIGIN_FORBIDDEN");
   });
 });
+
+describe("long-lived streams and calls", () => {
+  // Regression: GET streams shared the calls' pool, so `connections` held streams hung every call.
+  it("held GET streams beyond the upstream's connection limit never starve calls", async () => {
+    const upstream = await startRawUpstream((exchange) => {
+      if (exchange.method === "GET") exchange.sse().send({ jsonrpc: "2.0", method: "notifications/message", params: { level: "info" } });
+      else answerJson(exchange);
+    });
+    const gw = await startTestGateway({ config: { upstreams: [{ name: "raw", url: upstream.url, connections: 2, timeoutMs: 3_000 }] } });
+    const aborts = Array.from({ length: 4 }, () => new AbortController());
+    try {
+      const streams = await Promise.all(
+        aborts.map(async (abort) => {
+          const response = await fetch(gw.url, { headers: { accept: "text/event-stream" }, signal: abort.signal });
+          assert.equal(response.status, 200);
+          await readEvents(response).next();
+        }),
+      );
+      assert.equal(streams.length, 4);
+      const call = await within(gw.post(toolsList(30)), 2_000, "a call answered while 4 streams hold the upstream");
+      assert.equal(call.status, 200);
+    } finally {
+      for (const abort of aborts) abort.abort();
+      await gw.close();
+      await upstream.close();
+    }
+  });
+});

@@ -235,7 +235,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     try {
       await hooks.close.promise();
     } finally {
-      await Promise.allSettled(upstreams.map((upstream) => upstream.pool.destroy()));
+      await Promise.allSettled(upstreams.flatMap((upstream) => [upstream.pool.destroy(), upstream.streams.destroy()]));
       log.flush();
     }
   }

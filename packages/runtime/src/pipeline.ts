@@ -27,7 +27,8 @@ export interface PipelineDeps {
 
 class Context implements RequestContext {
   readonly id: string;
-  readonly log: Logger;
+  private readonly rootLog: Logger;
+  private childLog: Logger | undefined;
   readonly http: RequestContext["http"];
   body: Buffer | undefined;
   messages: readonly unknown[] = [];
@@ -45,11 +46,16 @@ class Context implements RequestContext {
 
   constructor(id: string, log: Logger, req: IncomingMessage, body: Buffer | undefined) {
     this.id = id;
-    this.log = log;
+    this.rootLog = log;
     this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, remoteAddress: req.socket.remoteAddress };
     this.body = body;
     const session = req.headers["mcp-session-id"];
     this.mcp = { era: "legacy", protocolVersion: undefined, sessionId: typeof session === "string" ? session : undefined };
+  }
+
+  /** Created on first use: most requests never log, and a pino child per request is not free. */
+  get log(): Logger {
+    return (this.childLog ??= this.rootLog.child({ reqId: this.id }));
   }
 
   setMessages(messages: unknown): void {
@@ -83,30 +89,31 @@ function rejectionOutcome(err: GatewayError): Outcome {
 
 /**
  * Runs `onResponse` once the client has its answer (or has gone away) and the pipeline has set
- * the outcome: `res` can close a few ticks before the pipeline learns it was served.
- * A failing tap is only logged.
+ * the outcome: `res` can close a few ticks before the pipeline learns it was served. Returns the
+ * function the pipeline calls when it has settled. A failing tap is only logged.
  */
-function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse, settled: Promise<void> = Promise.resolve()): void {
-  const closed = new Promise<void>((resolve) => {
-    res.once("close", () => {
-      ctx.timings.end = performance.now();
-      resolve();
-    });
-  });
-  void Promise.all([closed, settled]).then(() => {
+function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): () => void {
+  let pending = 2;
+  const done = () => {
+    if (--pending > 0) return;
     ctx.outcome ??= { kind: "aborted", statusCode: res.statusCode };
     if (!hooks.onResponse.isUsed()) return;
     hooks.onResponse.promise(ctx).catch((err: unknown) => {
       ctx.log.error({ err, plugin: (err as { plugin?: string }).plugin, hook: "onResponse" }, "onResponse tap failed");
     });
+  };
+  res.once("close", () => {
+    ctx.timings.end = performance.now();
+    done();
   });
+  return done;
 }
 
 /** One MCP request, start to finish: checks, the five hooks, the upstream, the outcome. */
 export function createPipeline(deps: PipelineDeps) {
   const { hooks } = deps;
 
-  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse, abort: AbortController): Promise<void> {
+  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
     // Parse before the Origin check so its 403 echoes the request id, but refuse a foreign
     // Origin before reporting anything about the body.
     let parsed: ParsedBody | undefined;
@@ -155,24 +162,19 @@ export function createPipeline(deps: PipelineDeps) {
       headers,
       body,
       res,
-      signal: abort.signal,
       hooks,
       transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
+      longLived: ctx.http.method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
       trackStream: deps.trackStream,
     });
     ctx.outcome = outcomeOf(result);
   }
 
   return async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
-    const ctx = new Context(id, deps.log.child({ reqId: id }), req, body);
-    const abort = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
-    let settle!: () => void;
-    observe(hooks, ctx, res, new Promise<void>((resolve) => (settle = resolve)));
+    const ctx = new Context(id, deps.log, req, body);
+    const settle = observe(hooks, ctx, res);
     try {
-      await run(ctx, req, res, abort);
+      await run(ctx, req, res);
     } catch (thrown) {
       const err = toGatewayError(thrown);
       ctx.outcome = rejectionOutcome(err);
@@ -187,8 +189,8 @@ export function createPipeline(deps: PipelineDeps) {
 
 /** Answers a request that never reached the pipeline (body too large, bad media type, wrong method). */
 export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
-  const ctx = new Context(id, deps.log.child({ reqId: id }), req, undefined);
+  const ctx = new Context(id, deps.log, req, undefined);
   ctx.outcome = rejectionOutcome(err);
-  observe(deps.hooks, ctx, res);
+  observe(deps.hooks, ctx, res)();
   sendError(res, err, errorBody(err, [], [], false));
 }

@@ -1,5 +1,4 @@
-import type { ServerResponse } from "node:http";
-import { pipeline } from "node:stream/promises";
+import type { IncomingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { McpCall, RequestContext } from "../context.js";
 import { GatewayError } from "../errors.js";
@@ -15,10 +14,11 @@ export interface ForwardRequest {
   headers: Record<string, string>;
   body: Buffer | string | undefined;
   res: ServerResponse;
-  signal: AbortSignal;
   hooks: GatewayHooks;
   /** Responses to these calls are buffered and run through `transformResult`. */
   transform: Map<unknown, McpCall> | undefined;
+  /** A GET stream or `subscriptions/listen`: sent on the upstream's stream pool. */
+  longLived: boolean;
   /** Registers an open event stream so shutdown can end it; returns the unregister function. */
   trackStream(end: () => void): () => void;
 }
@@ -33,92 +33,146 @@ function isEventStream(contentType: unknown): boolean {
   return typeof contentType === "string" && contentType.startsWith("text/event-stream");
 }
 
+class ClientGone extends Error {
+  override readonly name = "ClientGone";
+}
+
+class GatewayClosing extends Error {
+  override readonly name = "GatewayClosing";
+}
+
 /**
- * Sends the request upstream and streams the answer to the client as it arrives, status and
- * headers intact. Throws a GatewayError (502/504) only before anything was written.
+ * An undici dispatch handler that writes the upstream's answer straight into the client's
+ * response: no intermediate Readable, no stream.pipeline, no AbortController per request.
+ * Upstream backpressure follows the client (pause on a full socket, resume on drain), and a
+ * client that leaves aborts the upstream request, so no upstream stream outlives its client.
  */
-export async function forward(request: ForwardRequest): Promise<ForwardResult> {
-  const { ctx, upstream, res, signal } = request;
-  let response: Dispatcher.ResponseData;
-  try {
-    ctx.timings.upstreamStart = performance.now();
-    response = await upstream.pool.request({
-      path: upstream.path,
-      method: request.method,
-      headers: request.headers,
-      body: request.body,
-      signal,
-      headersTimeout: upstream.timeoutMs,
-      // Event streams may stay quiet for a long time; the client's disconnect ends them.
-      bodyTimeout: 0,
-    });
-  } catch (err) {
-    if (signal.aborted) return { kind: "aborted", statusCode: 499 };
-    throw upstreamFailure(err, upstream);
-  }
-  ctx.timings.upstreamHeaders = performance.now();
-  const { statusCode, body } = response;
-  const contentType = response.headers["content-type"];
-  const stream = isEventStream(contentType);
+class ProxyHandler implements Dispatcher.DispatchHandler {
+  private controller: Dispatcher.DispatchController | undefined;
+  private statusCode = 0;
+  private buffered: Buffer[] | undefined;
+  private headers: IncomingHttpHeaders | undefined;
+  private stream = false;
+  private untrack: (() => void) | undefined;
+  private endedByGateway = false;
+  private clientGone = false;
+  private readonly onDrain = () => this.controller?.resume();
+  private readonly onClose = () => {
+    if (this.request.res.writableFinished) return;
+    this.clientGone = true;
+    this.controller?.abort(new ClientGone("client closed the connection"));
+  };
 
-  if (request.transform && statusCode === 200) {
-    return sendTransformed(request, response, stream);
+  constructor(
+    private readonly request: ForwardRequest,
+    private readonly resolve: (result: ForwardResult) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {
+    request.res.once("close", this.onClose);
   }
 
-  const headers = filterResponseHeaders(response.headers, !stream);
-  if (stream) headers["x-accel-buffering"] = "no";
-  res.writeHead(statusCode, headers);
-  // Push headers out now: an event stream may not send its first event for a while.
-  if (stream) res.flushHeaders();
-  // On shutdown the gateway ends open event streams cleanly (the client sees a finished
-  // response, not a reset) and lets go of the upstream stream.
-  let endedByGateway = false;
-  const untrack = stream
-    ? request.trackStream(() => {
-        endedByGateway = true;
-        body.unpipe(res);
-        res.end();
-        body.destroy();
-      })
-    : undefined;
-  // pipeline() destroys `res` whichever side failed, so note whether the upstream broke first.
-  let upstreamBroke = false;
-  body.once("error", () => {
-    if (!signal.aborted) upstreamBroke = true;
-  });
-  try {
-    await pipeline(body, res);
-    return { kind: "served", statusCode };
-  } catch (err) {
-    if (endedByGateway) return { kind: "served", statusCode };
-    if (!upstreamBroke && (signal.aborted || res.destroyed)) return { kind: "aborted", statusCode };
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    this.request.ctx.timings.upstreamStart = performance.now();
+    if (this.request.res.destroyed) this.onClose();
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    const { ctx, res, transform } = this.request;
+    ctx.timings.upstreamHeaders = performance.now();
+    this.statusCode = statusCode;
+    this.stream = isEventStream(headers["content-type"]);
+    if (transform && statusCode === 200) {
+      this.buffered = [];
+      this.headers = headers;
+      return;
+    }
+    const out = filterResponseHeaders(headers, !this.stream);
+    if (this.stream) out["x-accel-buffering"] = "no";
+    res.writeHead(statusCode, out);
+    if (this.stream) {
+      // Push headers out now: an event stream may not send its first event for a while.
+      res.flushHeaders();
+      this.untrack = this.request.trackStream(() => this.endByGateway());
+    }
+  }
+
+  onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.buffered) {
+      this.buffered.push(chunk);
+      return;
+    }
+    if (!this.request.res.write(chunk)) {
+      controller.pause();
+      this.request.res.once("drain", this.onDrain);
+    }
+  }
+
+  onResponseEnd(): void {
+    this.untrack?.();
+    if (this.buffered) {
+      this.finishTransformed(Buffer.concat(this.buffered).toString("utf8")).then(this.resolve, this.reject);
+      return;
+    }
+    this.request.res.end();
+    this.resolve({ kind: "served", statusCode: this.statusCode });
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
+    this.untrack?.();
+    const { res, ctx, upstream } = this.request;
+    if (this.endedByGateway) return this.resolve({ kind: "served", statusCode: this.statusCode });
+    if (this.clientGone || err instanceof ClientGone) return this.resolve({ kind: "aborted", statusCode: this.statusCode || 499 });
+    if (!res.headersSent) return this.reject(upstreamFailure(err, upstream));
     ctx.log.warn({ err, upstream: upstream.name }, "upstream stream failed mid-response");
-    return { kind: "failed", statusCode, message: "upstream stream ended abruptly" };
-  } finally {
-    untrack?.();
+    res.destroy();
+    this.resolve({ kind: "failed", statusCode: this.statusCode, message: "upstream stream ended abruptly" });
+  }
+
+  /** Shutdown: the client sees a finished response, not a reset; the upstream stream is let go. */
+  private endByGateway(): void {
+    this.endedByGateway = true;
+    this.request.res.end();
+    this.controller?.abort(new GatewayClosing("gateway is shutting down"));
+  }
+
+  private async finishTransformed(text: string): Promise<ForwardResult> {
+    const { ctx, res, hooks, transform } = this.request;
+    let out: string;
+    try {
+      out = this.stream ? await transformSse(text, hooks, ctx, transform!) : await transformJson(text, hooks, ctx, transform!);
+    } catch (err) {
+      if ((err as { plugin?: string }).plugin) throw err;
+      throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", undefined, { cause: err });
+    }
+    if (res.destroyed) return { kind: "aborted", statusCode: this.statusCode };
+    const headers = filterResponseHeaders(this.headers!, false);
+    headers["content-length"] = Buffer.byteLength(out);
+    if (this.stream) headers["x-accel-buffering"] = "no";
+    res.writeHead(this.statusCode, headers);
+    res.end(out);
+    return { kind: "served", statusCode: this.statusCode };
   }
 }
 
-async function sendTransformed(request: ForwardRequest, response: Dispatcher.ResponseData, stream: boolean): Promise<ForwardResult> {
-  const { ctx, res, hooks, transform } = request;
-  let text: string;
-  try {
-    text = await response.body.text();
-  } catch (err) {
-    if (request.signal.aborted) return { kind: "aborted", statusCode: response.statusCode };
-    throw upstreamFailure(err, request.upstream);
-  }
-  let out: string;
-  try {
-    out = stream ? await transformSse(text, hooks, ctx, transform!) : await transformJson(text, hooks, ctx, transform!);
-  } catch (err) {
-    if ((err as { plugin?: string }).plugin) throw err;
-    throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", undefined, { cause: err });
-  }
-  const headers = filterResponseHeaders(response.headers, false);
-  headers["content-length"] = Buffer.byteLength(out);
-  if (stream) headers["x-accel-buffering"] = "no";
-  res.writeHead(response.statusCode, headers);
-  res.end(out);
-  return { kind: "served", statusCode: response.statusCode };
+/**
+ * Sends the request upstream and streams the answer to the client as it arrives, status and
+ * headers intact. Rejects with a GatewayError (502/504) only before anything was written.
+ */
+export function forward(request: ForwardRequest): Promise<ForwardResult> {
+  const { upstream } = request;
+  return new Promise((resolve, reject) => {
+    (request.longLived ? upstream.streams : upstream.pool).dispatch(
+      {
+        path: upstream.path,
+        method: request.method,
+        headers: request.headers,
+        body: request.body ?? null,
+        headersTimeout: upstream.timeoutMs,
+        // Event streams may stay quiet for a long time; the client's disconnect ends them.
+        bodyTimeout: 0,
+      },
+      new ProxyHandler(request, resolve, reject),
+    );
+  });
 }

@@ -5,7 +5,13 @@ import { GatewayError } from "../errors.js";
 
 /** A configured upstream and its keep-alive connection pool. */
 export interface Upstream extends UpstreamInfo {
+  /** Calls: keep-alive, capped at `connections`. */
   readonly pool: Pool;
+  /**
+   * Long-lived streams (legacy GET streams, modern `subscriptions/listen`) hold a connection for
+   * as long as their client stays; on their own pool they can never starve calls of connections.
+   */
+  readonly streams: Pool;
   /** Path and query of the upstream URL. */
   readonly path: string;
   /** Headers from config (fixed headers and credentials), sent on every request. */
@@ -18,16 +24,15 @@ export function createUpstream(config: UpstreamConfig): Upstream {
   for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
   if (config.auth?.type === "apiKey") headers[config.auth.apiKey.header.toLowerCase()] = config.auth.apiKey.value;
   if (config.auth?.type === "bearer") headers.authorization = `Bearer ${config.auth.token}`;
-  const pool = new Pool(url.origin, {
-    connections: config.connections,
-    keepAliveTimeout: 60_000,
-    connect: { timeout: Math.min(config.timeoutMs, 10_000) },
-  });
+  const connect = { timeout: Math.min(config.timeoutMs, 10_000) };
+  const pool = new Pool(url.origin, { connections: config.connections, keepAliveTimeout: 60_000, connect });
+  const streams = new Pool(url.origin, { connections: null, keepAliveTimeout: 10_000, connect });
   return Object.freeze({
     name: config.name,
     url: config.url,
     timeoutMs: config.timeoutMs,
     pool,
+    streams,
     path: url.pathname + url.search,
     headers: Object.freeze(headers),
   });
