@@ -153,7 +153,7 @@ export default definePlugin({
     assert.ok(out.includes("onRequest: stamp@2.1.0 (stage -3000)"), result.stdout);
     assert.ok(out.includes("onResponse: stamp@2.1.0"), result.stdout);
     assert.ok(out.includes("authorize: (none)"), result.stdout);
-    assert.ok(out.includes("transformResult[tools/list]: stamp@2.1.0"), result.stdout);
+    assert.match(result.stdout, /transformResult\[tools\/list\]: mcp-gateway@\d+\.\d+\.\d+, stamp@2\.1\.0/, result.stdout);
   });
 
   describe("health", () => {

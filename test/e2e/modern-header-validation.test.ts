@@ -96,3 +96,44 @@ describe("modern mirrored headers are validated against the body by the gateway"
     assert.equal(server.requests.at(-1)?.headers["mcp-name"], sentinel("echo"), "the encoded header reaches the upstream unchanged");
   });
 });
+
+describe("Mcp-Param-* headers are checked against the arguments once the tool's annotations are known", () => {
+  let server: ModernServer;
+  let gateway: TestGateway;
+  const regionCall = (id: string, region: unknown) => modernRequest(id, "tools/call", { name: "query_region", arguments: { region } });
+
+  before(async () => {
+    server = await startModernServer();
+    gateway = await startTestGateway({ config: { upstreams: [{ name: "modern", url: server.url }] } });
+    // The gateway learns query_region's x-mcp-header: "Region" from the tools/list passing through.
+    const list = await gateway.post(modernRequest("list", "tools/list"), modernHeaders("tools/list"));
+    assert.equal(list.status, 200);
+  });
+
+  after(async () => {
+    await gateway?.close();
+    await server?.close();
+  });
+
+  const cases: { name: string; headers: Record<string, string>; region: unknown }[] = [
+    { name: "the header disagrees with the argument", headers: { "mcp-param-region": "eu-west1" }, region: "us-west1" },
+    { name: "the argument is present but the header is missing", headers: {}, region: "us-west1" },
+    { name: "the header is sent for an argument the body does not have", headers: { "mcp-param-region": "us-west1" }, region: null },
+  ];
+  for (const { name, headers, region } of cases) {
+    it(`rejects with 400 / -32020 when ${name}`, async () => {
+      const received = server.requests.length;
+      const response = await gateway.post(regionCall("param", region), { ...modernHeaders("tools/call", "query_region"), ...headers });
+      assert.equal(response.status, 400);
+      assert.equal((response.body as { error: { code: number } }).error.code, -32020);
+      assert.equal(server.requests.length, received, "the upstream received nothing");
+    });
+  }
+
+  it("accepts a matching header, Base64-encoded or plain", async () => {
+    for (const header of ["us-west1", sentinel("us-west1")]) {
+      const response = await gateway.post(regionCall("ok", "us-west1"), { ...modernHeaders("tools/call", "query_region"), "mcp-param-region": header });
+      assert.equal(response.status, 200, response.text);
+    }
+  });
+});

@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 import { loadConfig, type LoadedConfig } from "./config/load.js";
 import { isStartupError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway.js";
-import type { HookName } from "./hooks.js";
+import { RUNTIME_TAP, type HookName } from "./hooks.js";
 
 const HELP = `Usage: mcp-gateway <command> [options]
 
@@ -90,6 +90,7 @@ function printRoutes(gateway: Gateway, io: Io): void {
 
 function printPlugins(gateway: Gateway, io: Io): void {
   const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
+  versions.set(RUNTIME_TAP, version());
   const label = (name: string) => `${name}@${versions.get(name) ?? "?"}`;
   const { transformResult, ...hooks } = gateway.hooks;
   for (const [name, hook] of Object.entries(hooks) as [Exclude<HookName, "transformResult">, { taps: { name: string; stage?: number }[] }][]) {

@@ -8,7 +8,8 @@ import type { GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
 import { GatewayError, StartupError } from "./errors.js";
-import { createHooks, type GatewayHooks, type HealthChecks } from "./hooks.js";
+import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
+import { ParamHeaderIndex } from "./mcp/param-headers.js";
 import { createLogger } from "./logger.js";
 import { createPipeline, rejectEarly } from "./pipeline.js";
 import type { GatewayPlugin } from "./plugin.js";
@@ -144,6 +145,13 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
   const hooks = createHooks();
+  // Learn x-mcp-header annotations from every tools/list result, before any plugin filters it,
+  // so Mcp-Param-* headers of later calls can be checked against their arguments.
+  const paramHeaders = new ParamHeaderIndex();
+  hooks.transformResult.for("tools/list").tapPromise({ name: RUNTIME_TAP, stage: Number.MIN_SAFE_INTEGER }, async (result) => {
+    paramHeaders.learn(result);
+    return result;
+  });
   const upstreams = config.upstreams.map(createUpstream);
   const plugins = await setupPlugins(options, hooks, log, upstreams);
 
@@ -163,6 +171,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       required: config.server.requireOrigin,
     },
     maxBatchSize: config.server.maxBatchSize,
+    paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
     trackStream(end) {
       streams.add(end);

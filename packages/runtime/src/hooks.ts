@@ -1,6 +1,9 @@
 import { AsyncParallelHook, AsyncSeriesBailHook, AsyncSeriesHook, AsyncSeriesWaterfallHook, HookMap } from "tapable";
 import type { McpCall, RequestContext, UpstreamRequest } from "./context.js";
 
+/** Name of the runtime's own taps (listed by `mcp-gateway plugins`). */
+export const RUNTIME_TAP = "mcp-gateway";
+
 /** `status` "fail" makes `/health` answer 503 with `status: "degraded"`. */
 export interface HealthCheck {
   status: "ok" | "fail";

@@ -6,6 +6,7 @@ import { GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
 import { parseBody, type ParsedBody } from "./mcp/messages.js";
 import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
+import type { ParamHeaderIndex } from "./mcp/param-headers.js";
 import { forward, type ForwardResult } from "./proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
 import { callsToTransform } from "./proxy/transform.js";
@@ -20,6 +21,8 @@ export interface PipelineDeps {
   allowlist: HeaderAllowlist;
   origins: { allowed: ReadonlySet<string>; any: boolean; required: boolean };
   maxBatchSize: number;
+  /** x-mcp-header annotations learned from tools/list results. */
+  paramHeaders: ParamHeaderIndex;
   /** True when at least one plugin declared `authenticates`. */
   authConfigured: boolean;
   trackStream(end: () => void): () => void;
@@ -131,7 +134,7 @@ export function createPipeline(deps: PipelineDeps) {
     checkOrigin(req.headers.origin, deps.origins);
     if (parseError) throw parseError;
     if (parsed) {
-      const facts = checkMirroredHeaders(req.headers, parsed);
+      const facts = checkMirroredHeaders(req.headers, parsed, deps.paramHeaders);
       ctx.mcp.era = facts.era;
       ctx.mcp.protocolVersion = facts.protocolVersion;
     }

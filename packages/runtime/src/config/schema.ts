@@ -37,7 +37,7 @@ export const pluginEntrySchema = z.union([
   z.tuple([pluginName, z.record(z.string(), z.unknown())]),
   z.strictObject({
     name: pluginName,
-    options: z.record(z.string(), z.unknown()).optional(),
+    options: z.record(z.string(), z.unknown()).optional().describe("The plugin's options, validated by the plugin's own schema"),
     stage: stage.optional(),
   }),
 ]);
@@ -78,14 +78,16 @@ const serverSchema = z
 
 const upstreamAuthSchema = z.discriminatedUnion("type", [
   z.strictObject({
-    type: z.literal("apiKey"),
-    apiKey: z.strictObject({
-      header: z.string().min(1).describe("Header the upstream reads its credential from"),
-      value: z.string().min(1).describe("Header value; ${ENV} placeholders resolve at startup"),
-    }),
+    type: z.literal("apiKey").describe("apiKey: send apiKey.value in the apiKey.header header"),
+    apiKey: z
+      .strictObject({
+        header: z.string().min(1).describe("Header the upstream reads its credential from"),
+        value: z.string().min(1).describe("Header value; ${ENV} placeholders resolve at startup"),
+      })
+      .describe("With type apiKey: the header and its value"),
   }),
   z.strictObject({
-    type: z.literal("bearer"),
+    type: z.literal("bearer").describe("bearer: send Authorization: Bearer <token>"),
     token: z.string().min(1).describe("Sent as Authorization: Bearer <token>"),
   }),
 ]);
@@ -107,7 +109,7 @@ export const upstreamSchema = z.strictObject({
 
 export const configSchema = z
   .strictObject({
-    server: serverSchema,
+    server: serverSchema.describe("The HTTP listener: address, MCP endpoint path, Origin checks and request limits"),
     upstreams: z
       .array(upstreamSchema)
       .min(1, "at least one upstream is required")
@@ -119,7 +121,8 @@ export const configSchema = z
           }
           seen.add(upstream.name);
         });
-      }),
+      })
+      .describe("The MCP servers behind the gateway, each with a unique name; the first one serves requests no route claims"),
     upstreamHeaders: z
       .strictObject({
         forward: z
@@ -127,23 +130,25 @@ export const configSchema = z
           .default([...DEFAULT_FORWARD_HEADERS])
           .describe("Request headers forwarded upstream (case-insensitive; trailing * is a prefix pattern)"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("Which client request headers reach the upstreams"),
     logging: z
       .strictObject({
-        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+        level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info").describe("Lowest pino level written"),
         redactKeys: z
           .array(z.string())
           .default([...DEFAULT_REDACT_KEYS])
           .describe("Keys whose values are replaced by [REDACTED] at any depth of every log line, in addition to the built-in credential keys"),
       })
-      .prefault({}),
+      .prefault({})
+      .describe("pino JSON logs on stdout"),
     plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the seed sections are used"),
     // The seed's feature sections: each becomes a default plugin's options and is validated by it.
-    auth: z.record(z.string(), z.unknown()).optional(),
-    policy: z.record(z.string(), z.unknown()).optional(),
-    rateLimit: z.record(z.string(), z.unknown()).optional(),
-    routing: z.array(z.unknown()).optional(),
-    audit: z.record(z.string(), z.unknown()).optional(),
+    auth: z.record(z.string(), z.unknown()).optional().describe("Seed format: mode (apiKey | none) plus the auth-apikey plugin's options"),
+    policy: z.record(z.string(), z.unknown()).optional().describe("Seed format: the policy plugin's options"),
+    rateLimit: z.record(z.string(), z.unknown()).optional().describe("Seed format: the ratelimit plugin's options"),
+    routing: z.array(z.unknown()).optional().describe("Seed format: the router plugin's rules"),
+    audit: z.record(z.string(), z.unknown()).optional().describe("Seed format: the audit plugin's options; audit runs unless enabled is false"),
   })
   .superRefine((config, ctx) => {
     if (config.plugins) {

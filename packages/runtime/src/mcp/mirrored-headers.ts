@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { McpCall, McpEra } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { isModernVersion, metaProtocolVersion, type ParsedBody } from "./messages.js";
+import { checkParamHeaders, type ParamHeaderIndex } from "./param-headers.js";
 
 const SENTINEL_PREFIX = "=?base64?";
 const SENTINEL_SUFFIX = "?=";
@@ -64,7 +65,7 @@ function checkCall(headers: IncomingHttpHeaders, call: McpCall, modern: boolean)
  * Checks every mirrored header against the body before any plugin runs, so policy and routing
  * never decide on an unchecked header. Returns the era and protocol version of the request.
  */
-export function checkMirroredHeaders(headers: IncomingHttpHeaders, body: ParsedBody): ProtocolFacts {
+export function checkMirroredHeaders(headers: IncomingHttpHeaders, body: ParsedBody, params?: ParamHeaderIndex): ProtocolFacts {
   const headerVersion = single(headers, "mcp-protocol-version");
   const paramHeaders = Object.keys(headers).filter((name) => name.startsWith("mcp-param-"));
   for (const name of paramHeaders) decodeHeaderValue(name, single(headers, name) ?? "");
@@ -86,7 +87,12 @@ export function checkMirroredHeaders(headers: IncomingHttpHeaders, body: ParsedB
     );
   }
   checkCall(headers, call, modern);
-  if (modern) return { era: "modern", protocolVersion: bodyVersion ?? headerVersion };
+  if (modern) {
+    // Mcp-Param-* can be checked only for tools whose x-mcp-header annotations the gateway has seen.
+    const map = call.toolName === undefined ? undefined : params?.get(call.toolName);
+    if (map && call.kind === "request") checkParamHeaders(headers, call, map, decodeHeaderValue);
+    return { era: "modern", protocolVersion: bodyVersion ?? headerVersion };
+  }
   const initVersion = call.method === "initialize" ? (call.message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion : undefined;
   return { era: "legacy", protocolVersion: headerVersion ?? (typeof initVersion === "string" ? initVersion : undefined) };
 }
