@@ -44,6 +44,12 @@ describe("plugin loading from a config file", () => {
     await mkdir(path.join(dir, "node_modules", "mcp-gateway-plugin-shorty"), { recursive: true });
     await write("node_modules/mcp-gateway-plugin-shorty/package.json", JSON.stringify({ name: "mcp-gateway-plugin-shorty", type: "module", exports: "./index.js" }));
     await write("node_modules/mcp-gateway-plugin-shorty/index.js", pluginSource("shorty"));
+    await mkdir(path.join(dir, "node_modules", "mcp-gateway-plugin-esm-only"), { recursive: true });
+    await write(
+      "node_modules/mcp-gateway-plugin-esm-only/package.json",
+      JSON.stringify({ name: "mcp-gateway-plugin-esm-only", type: "module", exports: { ".": { import: "./index.js" } } }),
+    );
+    await write("node_modules/mcp-gateway-plugin-esm-only/index.js", pluginSource("esm-only"));
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
@@ -59,6 +65,12 @@ describe("plugin loading from a config file", () => {
     );
     // The stage override moved shorty's tap ahead of the default-stage taps.
     assert.deepEqual(gateway.hooks.authorize.taps.map((tap) => tap.name), ["shorty", "one", "two"]);
+    await gateway.close();
+  });
+
+  it("finds a package that exports for import only (no require or default condition)", async () => {
+    const gateway = await load(`${upstreams}plugins:\n  - esm-only\n`);
+    assert.deepEqual(gateway.plugins.map(({ plugin }) => plugin.name), ["esm-only"]);
     await gateway.close();
   });
 

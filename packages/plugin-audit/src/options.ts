@@ -20,7 +20,7 @@ export const optionsSchema = z.strictObject({
     ])
     .default("logger")
     .describe('Where records go: "logger" (default) or { file: "path" }'),
-});
+}).describe("One audit record per request, whatever its outcome (see docs/audit.md)");
 
 export type AuditOptions = z.output<typeof optionsSchema>;
 export type AuditOptionsInput = z.input<typeof optionsSchema>;

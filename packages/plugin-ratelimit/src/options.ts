@@ -41,7 +41,7 @@ export const optionsSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe("When the Redis store is unreachable at runtime, let calls through (logged) instead of answering 503"),
-});
+}).describe("Token buckets per tenant, client and MCP method (and tool), in memory or shared through Redis (REDIS_URL)");
 
 export type RateLimitOptions = z.output<typeof optionsSchema>;
 export type RateLimitOptionsInput = z.input<typeof optionsSchema>;

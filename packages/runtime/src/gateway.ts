@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import Fastify, { LogController, type FastifyError } from "fastify";
 import type { DestinationStream, Logger } from "pino";
@@ -214,6 +214,22 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
 
+  // Requests open on each connection. Node counts a connection that has not sent a request yet as
+  // busy, so one a client opened ahead of time (undici does) would hold the drain until the timeout.
+  const requestsOn = new Map<Socket, number>();
+  app.server.on("connection", (socket: Socket) => {
+    requestsOn.set(socket, 0);
+    socket.once("close", () => requestsOn.delete(socket));
+  });
+  app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
+    const socket = req.socket;
+    requestsOn.set(socket, (requestsOn.get(socket) ?? 0) + 1);
+    res.once("close", () => {
+      const open = requestsOn.get(socket);
+      if (open !== undefined) requestsOn.set(socket, open - 1);
+    });
+  });
+
   async function health() {
     const checks: HealthChecks = { server: { status: closing ? "fail" : "ok" } };
     try {
@@ -236,6 +252,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // connection freed by a request that finishes while draining holds the drain until the timeout.
     for (const res of inFlight) closeAfterResponse(res);
     const drained = app.close();
+    for (const [socket, open] of requestsOn) if (open === 0) socket.destroy();
     for (const end of streams) end();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());
     await Promise.race([drained, timeout]);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
@@ -52,6 +53,38 @@ export function candidateIds(name: string): string[] {
   return [`@mcp-gateway/plugin-${name}`, `mcp-gateway-plugin-${name}`, name];
 }
 
+/** An `exports` target for the ESM conditions, as `import` would pick it. */
+function esmTarget(exports: unknown): string | undefined {
+  if (typeof exports === "string") return exports;
+  if (typeof exports !== "object" || exports === null) return undefined;
+  const entry = "." in exports ? (exports as Record<string, unknown>)["."] : exports;
+  if (typeof entry === "string") return entry;
+  if (typeof entry !== "object" || entry === null) return undefined;
+  for (const condition of ["node", "import", "default"]) {
+    const target = esmTarget((entry as Record<string, unknown>)[condition]);
+    if (target) return target;
+  }
+  return undefined;
+}
+
+/**
+ * require.resolve knows only the `require`/`default` conditions; a package that exports for
+ * `import` alone is found by reading its package.json from the node_modules folders above `dir`.
+ */
+function resolveEsmOnly(dir: string, id: string): string | undefined {
+  for (let current = dir; ; current = path.dirname(current)) {
+    const packageDir = path.join(current, "node_modules", id);
+    try {
+      const manifest = JSON.parse(readFileSync(path.join(packageDir, "package.json"), "utf8")) as { exports?: unknown };
+      const target = esmTarget(manifest.exports);
+      if (target) return path.join(packageDir, target);
+    } catch {
+      // not installed at this level
+    }
+    if (path.dirname(current) === current) return undefined;
+  }
+}
+
 function resolveFrom(dirs: readonly string[], ids: readonly string[]): string | undefined {
   for (const dir of dirs) {
     const require = createRequire(path.join(dir, "__mcp_gateway_resolve__.js"));
@@ -59,7 +92,12 @@ function resolveFrom(dirs: readonly string[], ids: readonly string[]): string | 
       try {
         return require.resolve(id);
       } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== "MODULE_NOT_FOUND") throw err;
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
+          const file = resolveEsmOnly(dir, id);
+          if (file) return file;
+        }
+        if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw err;
       }
     }
   }

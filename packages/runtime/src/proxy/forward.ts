@@ -93,7 +93,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (this.stream) {
       // Push headers out now: an event stream may not send its first event for a while.
       res.flushHeaders();
-      this.untrack = this.request.trackStream(() => this.endByGateway());
+      // Only streams that never end by themselves are cut at shutdown; an SSE answer to a call
+      // drains like any in-flight request.
+      if (this.request.longLived) this.untrack = this.request.trackStream(() => this.endByGateway());
     }
   }
 
