@@ -114,10 +114,14 @@ for (const example of ["seed-config", "plugins-config"]) {
       }
     });
 
-    it("audit records the requests in an audited environment", () => {
-      const records = gateway.stdoutLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "audit");
-      assert.ok(records.some((record) => record.toolName === "echo" && record.outcome === "served" && record.apiKeyId === "local-dev-key"));
-      assert.ok(records.some((record) => record.statusCode === 401));
+    it("audit records the requests in an audited environment", async () => {
+      // The gateway buffers stdout for up to 200 ms; wait (bounded) for the records to arrive.
+      const records = () => gateway.stdoutLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "audit");
+      const served = () => records().some((record) => record.toolName === "echo" && record.outcome === "served" && record.apiKeyId === "local-dev-key");
+      const rejected = () => records().some((record) => record.statusCode === 401);
+      for (let waited = 0; !(served() && rejected()) && waited < 3_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.ok(served(), "an audit record of the served echo call");
+      assert.ok(rejected(), "an audit record of a 401");
     });
   });
 }

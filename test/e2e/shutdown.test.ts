@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { connect } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -67,5 +68,29 @@ describe("graceful shutdown on SIGTERM", () => {
 
     const exit = await within(gw.exited, 15_000, "the gateway process exits");
     assert.deepEqual(exit, { code: 0, signal: null });
+  });
+});
+
+describe("graceful shutdown with a connection that never sent a request", () => {
+  // Regression: node counts a connection without a request as busy, so it held the drain until
+  // shutdownTimeoutMs (undici opens such a spare connection after an aborted stream).
+  it("exits without waiting for the drain timeout", async () => {
+    const upstream = await startRawUpstream();
+    const dir = await mkdtemp(path.join(os.tmpdir(), "mcpgw-shutdown-"));
+    const configFile = path.join(dir, "mcp-gateway.config.json");
+    await writeFile(configFile, JSON.stringify({ server: { port: 0, shutdownTimeoutMs: 60_000 }, upstreams: [{ name: "raw", url: upstream.url }] }));
+    const gw = await spawnGateway(configFile);
+    const { port, hostname } = new URL(gw.baseUrl);
+    const idle = connect({ port: Number(port), host: hostname });
+    try {
+      await new Promise<void>((resolve, reject) => idle.once("connect", resolve).once("error", reject));
+      const exit = await within(gw.stop("SIGTERM", 20_000), 15_000, "the gateway exits although a connection never sent a request");
+      assert.equal(exit.code, 0);
+    } finally {
+      idle.destroy();
+      await gw.stop("SIGKILL");
+      await upstream.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

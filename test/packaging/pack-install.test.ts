@@ -16,7 +16,6 @@ import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -346,8 +345,10 @@ plugins:
     if (hasInHouse) {
       it("authenticates an SDK client's signed requests with the in-house plugin from its tarball", async () => {
         const { name } = packedBy(IN_HOUSE).manifest;
-        const entry = createRequire(path.join(picked, "package.json")).resolve(name);
-        const { signRequest } = (await import(pathToFileURL(entry).href)) as {
+        // Imported the way the user's own code would: an ES module in the project naming the package.
+        const shim = path.join(picked, "sign.mjs");
+        await writeFile(shim, `export * from ${JSON.stringify(name)};\n`);
+        const { signRequest } = (await import(pathToFileURL(shim).href)) as {
           signRequest?: (input: { clientId: string; secret: string; method: string; path: string; body?: string }) => Record<string, string>;
         };
         assert.equal(typeof signRequest, "function", `${name} exports no signRequest for its callers`);
