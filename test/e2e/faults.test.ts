@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { definePlugin, type Outcome } from "@mcp-gateway/runtime";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, type TestGateway, freePort } from "@mcp-gateway/runtime/testing";
 import { answerJson, readEvents, startRawUpstream, within, type RawUpstream } from "../fixtures/raw-upstream.ts";
 
 interface ErrorBody {
@@ -13,14 +12,6 @@ interface ErrorBody {
 
 const toolsList = (id: number | string) => ({ jsonrpc: "2.0", id, method: "tools/list", params: {} });
 const toolsCall = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {} } });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function postSse(url: string, message: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
@@ -85,7 +76,7 @@ describe("requests the gateway refuses before any plugin or upstream", () => {
 
 describe("upstream failures", () => {
   it("answers 502 with -32603, echoing the request id, when the upstream is down", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const gw = await startTestGateway({ config: { upstreams: [{ name: "down", url: `http://127.0.0.1:${port}/mcp` }] } });
     try {
       const response = await gw.post(toolsList("req-down"));

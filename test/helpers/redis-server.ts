@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { accessSync, constants } from "node:fs";
-import { createServer } from "node:net";
+import { freePort } from "@mcp-gateway/runtime/testing";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -52,14 +52,6 @@ export function redisSkipReason(): string | false {
 }
 
 let warned = false;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
   const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"], {

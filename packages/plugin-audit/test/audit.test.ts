@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
-import { createServer } from "node:net";
 import { after, describe, it } from "node:test";
 import type { InlinePlugin } from "@mcp-gateway/runtime";
-import { pluginConformance, startTestGateway, type TestGateway, type TestGatewayOptions } from "@mcp-gateway/runtime/testing";
+import { pluginConformance, startTestGateway, type TestGateway, type TestGatewayOptions, freePort } from "@mcp-gateway/runtime/testing";
 import audit from "../src/index.ts";
 import type { AuditOptionsInput } from "../src/options.ts";
 import { API_KEY, auditLines, authed, createObserver, denyForbidden, keyAuth, limitLimited, toolsCall, toolsList } from "./support.ts";
 
 pluginConformance(audit, { options: { environments: ["*"] }, invalidOptions: { environments: "production" } });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** Drops the fields that vary run to run, so a record can be compared whole. */
 function stable(record: Record<string, unknown> | undefined) {
@@ -123,7 +114,7 @@ describe("audit through a real gateway", () => {
   });
 
   it("records an unreachable upstream as failed, naming the upstream", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const { gw, settled } = await start({}, { config: { upstreams: [{ name: "down", url: `http://127.0.0.1:${port}/mcp` }] } });
     assert.equal((await gw.post(toolsList(1), authed)).status, 502);
     await settled(1);

@@ -1,21 +1,12 @@
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { createServer } from "node:net";
 import { after, before, describe, it } from "node:test";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, type TestGateway, freePort } from "@mcp-gateway/runtime/testing";
 import { Redis } from "ioredis";
 import { redisSkipReason, startRedisServer, type RedisServer } from "../../../test/helpers/redis-server.ts";
 import ratelimit, { createRateLimitPlugin } from "../src/index.ts";
 import type { RateLimitOptionsInput } from "../src/options.ts";
 import { burst, caller, countOf, errorOf, headerAuth, toolsCall, toolsList, waitFor } from "./support.ts";
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function health(gw: TestGateway) {
   const response = await fetch(`${gw.baseUrl}/health`);
@@ -118,7 +109,7 @@ describe("ratelimit with the Redis store", { skip: redisSkipReason() }, () => {
   });
 
   it("fails startup with one line naming the URL without credentials, and stops connecting", async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const clients: Redis[] = [];
     const plugin = createRateLimitPlugin({
       createRedis: (url, options) => {

@@ -1,4 +1,5 @@
 import { createServer, type IncomingHttpHeaders } from "node:http";
+import { createServer as createTcpServer } from "node:net";
 import type { AddressInfo } from "node:net";
 
 export interface RecordedRequest {
@@ -56,4 +57,17 @@ export async function startEchoUpstream(): Promise<EchoUpstream> {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * A loopback port nobody listens on right now: for an upstream or a store that is down, or for a
+ * server a test starts itself. (Another process could take it before the test uses it; on a
+ * test machine that is rare enough.)
+ */
+export async function freePort(): Promise<number> {
+  const server = createTcpServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

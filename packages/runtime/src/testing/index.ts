@@ -8,7 +8,7 @@ import type { GatewayConfigInput } from "../config/schema.js";
 import { createGateway, type Gateway, type InlinePlugin } from "../gateway.js";
 import { startEchoUpstream, type EchoUpstream } from "./echo-upstream.js";
 
-export { startEchoUpstream, type EchoUpstream, type RecordedRequest } from "./echo-upstream.js";
+export { freePort, startEchoUpstream, type EchoUpstream, type RecordedRequest } from "./echo-upstream.js";
 export { pluginConformance, type ConformanceOptions } from "./conformance.js";
 
 export interface TestGatewayOptions {
