@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SEED_POLICY } from "./seed-policy.ts";
 import { after, before, describe, it } from "node:test";
 import { definePlugin } from "@mcp-gateway/runtime";
 import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
@@ -20,21 +21,7 @@ const SEED_CONFIG = {
       { id: "stranger-key", key: "stranger", tenant: "client", client: "stranger" },
     ],
   },
-  policy: {
-    default: "deny",
-    rules: [
-      {
-        subject: { tenant: "client", client: "local-dev" },
-        allow: {
-          methods: ["initialize", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list", "prompts/get"],
-          tools: ["*"],
-          resources: ["*"],
-          prompts: ["*"],
-        },
-        deny: { tools: ["rm"] },
-      },
-    ],
-  },
+  policy: SEED_POLICY,
   audit: { enabled: false },
 };
 const DEV = { authorization: "Bearer dev_key_1" };

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { SEED_POLICY } from "./seed-policy.ts";
 import { describe, it } from "node:test";
 import { compilePolicy, type CallFacts } from "../src/match-policy.js";
 import { optionsSchema } from "../src/options.js";
@@ -9,22 +10,7 @@ const LOCAL_DEV = { tenant: "client", client: "local-dev" };
 const request = (method: string, names: Partial<CallFacts> = {}): CallFacts => ({ kind: "request", method, ...names });
 const tool = (toolName: string) => request("tools/call", { toolName });
 
-/** The policy of the seed's README, plus a deny. */
-const SEED = {
-  default: "deny",
-  rules: [
-    {
-      subject: { tenant: "client", client: "local-dev" },
-      allow: {
-        methods: ["initialize", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list", "prompts/get"],
-        tools: ["*"],
-        resources: ["*"],
-        prompts: ["*"],
-      },
-      deny: { tools: ["rm"] },
-    },
-  ],
-};
+const SEED = SEED_POLICY;
 
 describe("policy decisions", () => {
   it("allows what the seed's example allows", () => {

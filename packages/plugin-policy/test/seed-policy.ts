@@ -1,0 +1,16 @@
+/** The policy of the seed's README, plus a deny: shared by the unit and end-to-end tests. */
+export const SEED_POLICY = {
+  default: "deny",
+  rules: [
+    {
+      subject: { tenant: "client", client: "local-dev" },
+      allow: {
+        methods: ["initialize", "tools/list", "tools/call", "resources/list", "resources/read", "prompts/list", "prompts/get"],
+        tools: ["*"],
+        resources: ["*"],
+        prompts: ["*"],
+      },
+      deny: { tools: ["rm"] },
+    },
+  ],
+};
