@@ -199,8 +199,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const mcp = async (request: { id: string; raw: IncomingMessage; body: unknown }, reply: { hijack(): void; raw: ServerResponse }) => {
     reply.hijack();
     if (closing) return rejectEarly(deps, request.id, request.raw, reply.raw, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
-    inFlight.add(reply.raw);
-    reply.raw.once("close", () => inFlight.delete(reply.raw));
     await handle(request.id, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : undefined);
   };
   app.route({ method: ["POST", "GET", "DELETE"], url: config.server.path, handler: mcp });
@@ -214,20 +212,18 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     },
   });
 
-  // Requests open on each connection. Node counts a connection that has not sent a request yet as
-  // busy, so one a client opened ahead of time (undici does) would hold the drain until the timeout.
-  const requestsOn = new Map<Socket, number>();
+  // Every response in flight, from the moment its request's headers arrived (a body may still be
+  // uploading). Shutdown derives the idle connections from it: node counts a connection that has
+  // not sent a request yet as busy, so one a client opened ahead of time (undici does) would
+  // otherwise hold the drain until the timeout.
+  const sockets = new Set<Socket>();
   app.server.on("connection", (socket: Socket) => {
-    requestsOn.set(socket, 0);
-    socket.once("close", () => requestsOn.delete(socket));
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
   });
-  app.server.on("request", (req: IncomingMessage, res: ServerResponse) => {
-    const socket = req.socket;
-    requestsOn.set(socket, (requestsOn.get(socket) ?? 0) + 1);
-    res.once("close", () => {
-      const open = requestsOn.get(socket);
-      if (open !== undefined) requestsOn.set(socket, open - 1);
-    });
+  app.server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once("close", () => inFlight.delete(res));
   });
 
   async function health() {
@@ -252,7 +248,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // connection freed by a request that finishes while draining holds the drain until the timeout.
     for (const res of inFlight) closeAfterResponse(res);
     const drained = app.close();
-    for (const [socket, open] of requestsOn) if (open === 0) socket.destroy();
+    const busy = new Set([...inFlight].map((res) => res.socket));
+    for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
     for (const end of streams) end();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());
     await Promise.race([drained, timeout]);
