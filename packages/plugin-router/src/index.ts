@@ -10,7 +10,8 @@ export { compileRouter, type Router } from "./match-route.js";
 
 /**
  * The seed's routing: the first rule matching the request's method, tool, resource or prompt
- * names its upstream; without a match the runtime uses the first upstream.
+ * names its upstream; without a match the runtime uses the first upstream. With federation,
+ * catch-all rules do not claim calls to a named tool, prompt or resource: its owner serves them.
  */
 export default definePlugin({
   name: "router",
@@ -24,6 +25,6 @@ export default definePlugin({
       gateway.upstreams.map((upstream) => upstream.name),
     );
     const router = compileRouter(options.rules);
-    gateway.hooks.route.tapPromise(async (ctx) => router.route(ctx.calls));
+    gateway.hooks.route.tapPromise(async (ctx) => router.route(ctx.calls, { skipCatchAll: ctx.federation?.byOwner === true }));
   },
 });

@@ -11,9 +11,17 @@ interface CompiledRule {
   readonly upstream: string;
 }
 
+export interface RouteOptions {
+  /**
+   * Federation routes a named call to the upstream owning the name; only rules that say more
+   * than "everything" (a name, or a method) should override that.
+   */
+  skipCatchAll?: boolean;
+}
+
 export interface Router {
-  /** Upstream for a request's calls, or undefined to let the runtime use the first upstream. */
-  route(calls: readonly CallFacts[]): string | undefined;
+  /** Upstream for a request's calls, or undefined to let the runtime decide. */
+  route(calls: readonly CallFacts[], options?: RouteOptions): string | undefined;
 }
 
 /** Thrown at setup for a rule naming an upstream that is not configured; `optionPath` points at it. */
@@ -66,10 +74,10 @@ export function compileRouter(rules: readonly RouteRule[]): Router {
   const compiled = rules.map(compileRule);
   const catchAll = compiled.find((rule) => rule.catchAll)?.upstream;
   return {
-    route(calls) {
+    route(calls, options = {}) {
       const call = deciding(calls);
       if (!call) return catchAll;
-      return compiled.find((rule) => rule.test(call))?.upstream;
+      return compiled.find((rule) => !(options.skipCatchAll && rule.catchAll) && rule.test(call))?.upstream;
     },
   };
 }

@@ -98,8 +98,14 @@ export interface RequestContext {
    * adds its challenge; when no plugin identifies the caller, the 401 carries them all.
    */
   readonly authChallenges: string[];
-  /** Chosen upstream, set after `route`. */
+  /** Chosen upstream, set after `route`; undefined for a federated fan-out. */
   upstream: UpstreamInfo | undefined;
+  /**
+   * Set after authentication when `federation` is configured: the upstreams of the caller's
+   * session. `byOwner` is true for calls that go to the upstream owning the name they carry;
+   * a route plugin should then answer only for rules that say more than "everything else".
+   */
+  readonly federation: FederationFacts | undefined;
   readonly timings: Timings;
   /** Set before `onResponse`. */
   outcome: Outcome | undefined;
@@ -107,6 +113,11 @@ export interface RequestContext {
   readonly state: Record<string | symbol, unknown>;
   /** Replace the message(s) sent upstream; the body is re-serialised once, at forwarding. */
   setMessages(messages: unknown[] | unknown): void;
+}
+
+export interface FederationFacts {
+  readonly upstreams: readonly string[];
+  readonly byOwner: boolean;
 }
 
 /** What `beforeUpstream` taps may shape. */

@@ -24,6 +24,7 @@ export const ERRORS = {
   MCPGW_ERR_FORBIDDEN: { status: 403, jsonRpcCode: -32003, message: "Forbidden" },
   MCPGW_ERR_RATE_LIMITED: { status: 429, jsonRpcCode: -32029, message: "Rate limit exceeded" },
   MCPGW_ERR_INVALID_CURSOR: { status: 400, jsonRpcCode: -32602, message: "Invalid cursor" },
+  MCPGW_ERR_UNKNOWN_NAME: { status: 200, jsonRpcCode: -32602, message: "Unknown name" },
   MCPGW_ERR_SESSION_NOT_FOUND: { status: 404, jsonRpcCode: -32001, message: "Session not found" },
   MCPGW_ERR_UNAVAILABLE: { status: 503, jsonRpcCode: -32603, message: "Service unavailable" },
   MCPGW_ERR_SHUTTING_DOWN: { status: 503, jsonRpcCode: -32603, message: "Gateway is shutting down" },

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { readFileSync } from "node:fs";
 import type { IncomingMessage, Server, ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
@@ -8,6 +9,7 @@ import type { GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
 import { GatewayError, StartupError } from "./errors.js";
+import { Federation, type FederationDeps } from "./federation/federation.js";
 import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
 import { ParamHeaderIndex } from "./mcp/param-headers.js";
 import { createLogger } from "./logger.js";
@@ -18,6 +20,8 @@ import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type Plu
 import { compileAllowlist, forbiddenForwardPatterns } from "./proxy/headers.js";
 import { createUpstream, upstreamInfo, type Upstream } from "./proxy/upstream.js";
 import type { StageName } from "./stages.js";
+
+const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 /** A plugin handed over in code (tests, embedding) rather than named in config. */
 export interface InlinePlugin {
@@ -121,6 +125,24 @@ function closeAfterResponse(res: ServerResponse): void {
   else res.once("finish", () => res.socket?.end());
 }
 
+/** The federation when `federation` is configured and enabled. */
+function createFederation(
+  config: GatewayConfig,
+  upstreams: readonly Upstream[],
+  deps: Pick<FederationDeps, "hooks" | "log" | "allowlist" | "trackStream">,
+): Federation | undefined {
+  const federation = config.federation;
+  if (!federation?.enabled) return undefined;
+  const names = new Set(federation.upstreams ?? upstreams.map((upstream) => upstream.name));
+  return new Federation({
+    ...deps,
+    config: federation,
+    upstreams: upstreams.filter((upstream) => names.has(upstream.name)),
+    prefixes: new Map(config.upstreams.flatMap((upstream) => (upstream.prefix ? [[upstream.name, upstream.prefix] as const] : []))),
+    serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION },
+  });
+}
+
 function fastifyErrorToGateway(err: FastifyError): GatewayError {
   switch (err.statusCode) {
     case 413:
@@ -156,6 +178,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const plugins = await setupPlugins(options, hooks, log, upstreams);
 
   const streams = new Set<() => void>();
+  const trackStream = (end: () => void) => {
+    streams.add(end);
+    return () => streams.delete(end);
+  };
+  const allowlist = compileAllowlist(config.upstreamHeaders.forward);
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   const deps = { hooks, log };
@@ -164,7 +191,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
     defaultUpstream: upstreams[0]!,
-    allowlist: compileAllowlist(config.upstreamHeaders.forward),
+    allowlist,
     origins: {
       allowed: new Set(config.server.allowedOrigins),
       any: config.server.allowedOrigins.includes("*"),
@@ -173,10 +200,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBatchSize: config.server.maxBatchSize,
     paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
-    trackStream(end) {
-      streams.add(end);
-      return () => streams.delete(end);
-    },
+    trackStream,
+    federation: createFederation(config, upstreams, { hooks, log, allowlist, trackStream }),
   });
 
   const app = Fastify({

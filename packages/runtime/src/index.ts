@@ -6,7 +6,7 @@ export { STAGES, resolveStage, type StageName } from "./stages.js";
 export { ERRORS, GatewayError, isGatewayError, StartupError, isStartupError, jsonRpcCodeForStatus } from "./errors.js";
 export type { ErrorCode, ErrorSpec, GatewayErrorOptions } from "./errors.js";
 export { ANONYMOUS } from "./context.js";
-export type { JsonRpcId, McpCall, McpEra, Outcome, OutcomeKind, RequestContext, Subject, Timings, UpstreamInfo, UpstreamRequest } from "./context.js";
+export type { FederationFacts, JsonRpcId, McpCall, McpEra, Outcome, OutcomeKind, RequestContext, Subject, Timings, UpstreamInfo, UpstreamRequest } from "./context.js";
 export { loadConfig, parseConfig, SEARCH_PLACES, type LoadedConfig } from "./config/load.js";
 export { configSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, type GatewayConfig, type GatewayConfigInput, type PluginEntry } from "./config/schema.js";
 export { candidateIds } from "./plugin-loader.js";

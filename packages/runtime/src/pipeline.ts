@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
-import { ANONYMOUS, type McpCall, type McpEra, type Outcome, type RequestContext, type UpstreamInfo } from "./context.js";
+import { ANONYMOUS, type FederationFacts, type McpCall, type McpEra, type Outcome, type RequestContext, type UpstreamInfo } from "./context.js";
 import { GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
 import { parseBody, type ParsedBody } from "./mcp/messages.js";
 import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
 import type { ParamHeaderIndex } from "./mcp/param-headers.js";
+import type { Federation } from "./federation/federation.js";
 import { forward, type ForwardResult } from "./proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
 import { callsToTransform } from "./proxy/transform.js";
@@ -26,6 +27,8 @@ export interface PipelineDeps {
   /** True when at least one plugin declared `authenticates`. */
   authConfigured: boolean;
   trackStream(end: () => void): () => void;
+  /** Set when `federation` is configured: it answers every request after `authorize`. */
+  federation: Federation | undefined;
 }
 
 class Context implements RequestContext {
@@ -41,6 +44,7 @@ class Context implements RequestContext {
   subject: RequestContext["subject"] = undefined;
   readonly authChallenges: string[] = [];
   upstream: UpstreamInfo | undefined = undefined;
+  federation: FederationFacts | undefined = undefined;
   readonly timings: RequestContext["timings"] = { start: performance.now() };
   outcome: Outcome | undefined = undefined;
   readonly state: Record<string | symbol, unknown> = {};
@@ -147,7 +151,12 @@ export function createPipeline(deps: PipelineDeps) {
       }
       ctx.subject = ANONYMOUS;
     }
+    const session = deps.federation?.join(ctx);
     await hooks.authorize.promise(ctx);
+    if (session) {
+      ctx.outcome = outcomeOf(await deps.federation!.serve(ctx, req, res, session));
+      return;
+    }
     const routed = await hooks.route.promise(ctx);
     const upstream = routed === undefined ? deps.defaultUpstream : deps.upstreams.get(routed);
     if (!upstream) throw GatewayError.from("MCPGW_ERR_UNKNOWN_UPSTREAM", `Route named upstream "${routed}", which is not configured`);

@@ -105,7 +105,47 @@ export const upstreamSchema = z.strictObject({
   connections: z.number().int().positive().default(128).describe("Most keep-alive connections to this upstream"),
   auth: upstreamAuthSchema.optional().describe("Credential the gateway sends to this upstream"),
   headers: z.record(z.string(), z.string()).optional().describe("Fixed extra headers sent to this upstream"),
+  prefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only")
+    .optional()
+    .describe("With federation: this upstream's tools and prompts are listed as <prefix><separator><name>"),
 });
+
+const federationSchema = z
+  .strictObject({
+    enabled: z.boolean().default(true).describe("Turn federation off without deleting the section"),
+    sessionKeys: z
+      .array(z.string().min(1))
+      .min(1)
+      .optional()
+      .describe(
+        "32-byte keys (base64 or 64 hex digits) sealing gateway session ids; the first seals, all open. Every instance behind one load balancer needs the same keys. Without them a random key per process is used",
+      ),
+    sessionMaxAgeMs: z
+      .number()
+      .int()
+      .positive()
+      .default(24 * 60 * 60 * 1000)
+      .describe("Lifetime of a gateway session; the client re-initializes after it"),
+    upstreams: z.array(z.string().min(1)).min(1).optional().describe("Upstreams federated into one server (default: all)"),
+    collisions: z
+      .enum(["reject", "prefix"])
+      .default("reject")
+      .describe("Two upstreams listing one name: reject drops the later one (logged); prefix lists it as <upstream><separator><name>"),
+    separator: z.string().min(1).max(3).default(".").describe("Between a prefix and a name"),
+    onUpstreamError: z
+      .enum(["partial", "fail"])
+      .default("partial")
+      .describe("A fan-out with a failing upstream: partial answers without it (named in _meta); fail answers 502"),
+    catalogTtlMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(30_000)
+      .describe("How long a learned name-to-upstream catalogue routes calls before it is listed again"),
+  })
+  .describe("One client session across many upstreams: merged lists and capabilities, calls routed to the owning upstream");
 
 export const configSchema = z
   .strictObject({
@@ -142,6 +182,7 @@ export const configSchema = z
       })
       .prefault({})
       .describe("pino JSON logs on stdout"),
+    federation: federationSchema.optional(),
     plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the seed sections are used"),
     // The seed's feature sections: each becomes a default plugin's options and is validated by it.
     auth: z.record(z.string(), z.unknown()).optional().describe("Seed format: mode (apiKey | none) plus the auth-apikey plugin's options"),
@@ -151,6 +192,12 @@ export const configSchema = z
     audit: z.record(z.string(), z.unknown()).optional().describe("Seed format: the audit plugin's options; audit runs unless enabled is false"),
   })
   .superRefine((config, ctx) => {
+    const names = new Set(config.upstreams.map((upstream) => upstream.name));
+    config.federation?.upstreams?.forEach((name, index) => {
+      if (!names.has(name)) {
+        ctx.addIssue({ code: "custom", path: ["federation", "upstreams", index], message: `unknown upstream "${name}" (known: ${[...names].join(", ")})` });
+      }
+    });
     if (config.plugins) {
       for (const section of ["auth", "policy", "rateLimit", "routing", "audit"] as const) {
         if (config[section] !== undefined) {
@@ -167,3 +214,4 @@ export const configSchema = z
 export type GatewayConfig = z.output<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type FederationConfig = z.output<typeof federationSchema>;

@@ -1,7 +1,15 @@
 /**
  * Server→client requests (sampling, elicitation, roots/list) from several upstreams reach the
- * client on one stream; two upstreams may both use id 0. The gateway gives each a gateway-unique
- * id and sends the client's answer back to the upstream that asked, under its original id.
+ * client on one stream, and two upstreams may both use id 0; resuming an event stream needs to
+ * know which upstream an event id came from. The gateway tags such ids with their upstream.
+ *
+ * The tag is the upstream and the original id themselves, base64url-encoded: any gateway
+ * instance can read it (the client may POST its answer to an instance that never saw the
+ * request), the same request always gets the same gateway id (so an upstream's
+ * `notifications/cancelled` for it can be translated too), and no table of pending ids has to
+ * live anywhere. Ids are unique per upstream session while pending, and a client only ever sees
+ * its own session's, so the tag is unique where it needs to be. Exactly-once delivery of the
+ * answer stays the upstream's job: it tracks its own outstanding ids and ignores a duplicate.
  */
 
 export type UpstreamRequestId = string | number;
@@ -11,66 +19,23 @@ export interface IdOrigin {
   originalId: UpstreamRequestId;
 }
 
-export interface IdMapperOptions {
-  /**
-   * Unanswered requests remembered at most; the oldest is forgotten first. Bounds memory when a
-   * client never answers. Entries leave on their answer, so the oldest is also the least recent.
-   */
-  maxEntries?: number;
-}
+const PREFIX = "gw.";
 
-const DEFAULT_MAX_ENTRIES = 10_000;
-
-/**
- * The id is `<seq>.<base64url of [upstream, originalId]>`. The sequence number makes it unique
- * within this gateway instance even if an upstream reuses an id; the payload makes it readable by
- * any other instance, which matters behind a load balancer: the client may POST its answer to an
- * instance that never saw the request (see `decodeGatewayId`).
- */
-export class IdMapper {
-  readonly #pending = new Map<string, IdOrigin>();
-  readonly #maxEntries: number;
-  #seq = 0;
-
-  constructor(options: IdMapperOptions = {}) {
-    this.#maxEntries = options.maxEntries ?? DEFAULT_MAX_ENTRIES;
-  }
-
-  /** A fresh gateway id for this upstream's request, remembered until answered or evicted. */
-  map(upstream: string, originalId: UpstreamRequestId): string {
-    const id = `${++this.#seq}.${Buffer.from(JSON.stringify([upstream, originalId]), "utf8").toString("base64url")}`;
-    this.#pending.set(id, { upstream, originalId });
-    if (this.#pending.size > this.#maxEntries) this.#pending.delete(this.#pending.keys().next().value!);
-    return id;
-  }
-
-  /**
-   * Where the client's answer goes, exactly once: a replayed or unknown answer gets undefined,
-   * so the caller drops it instead of sending an upstream an answer it did not ask for twice.
-   */
-  resolve(gatewayId: unknown): IdOrigin | undefined {
-    if (typeof gatewayId !== "string") return undefined;
-    const origin = this.#pending.get(gatewayId);
-    if (origin) this.#pending.delete(gatewayId);
-    return origin;
-  }
-
-  get size(): number {
-    return this.#pending.size;
-  }
+/** The id the client sees for `originalId` of `upstream`. Always a string. */
+export function toGatewayId(upstream: string, originalId: UpstreamRequestId): string {
+  return PREFIX + Buffer.from(JSON.stringify([upstream, originalId]), "utf8").toString("base64url");
 }
 
 /**
- * Reads the origin out of an id minted by any instance. Without shared storage it cannot enforce
- * exactly-once; the upstream, which tracks its own outstanding ids, ignores a duplicate answer.
- * The caller must still check that `upstream` is one of the session's upstreams.
+ * The upstream and original id behind a gateway id, or undefined for anything the gateway did
+ * not mint. The caller must still check that `upstream` belongs to the caller's session.
  */
 export function decodeGatewayId(gatewayId: unknown): IdOrigin | undefined {
-  if (typeof gatewayId !== "string") return undefined;
-  const match = /^[1-9][0-9]*\.([A-Za-z0-9_-]+)$/.exec(gatewayId);
-  if (!match) return undefined;
+  if (typeof gatewayId !== "string" || !gatewayId.startsWith(PREFIX)) return undefined;
+  const payload = gatewayId.slice(PREFIX.length);
+  if (!/^[A-Za-z0-9_-]+$/.test(payload)) return undefined;
   try {
-    const value: unknown = JSON.parse(Buffer.from(match[1]!, "base64url").toString("utf8"));
+    const value: unknown = JSON.parse(Buffer.from(payload, "base64url").toString("utf8"));
     if (!Array.isArray(value) || value.length !== 2) return undefined;
     const [upstream, originalId] = value as unknown[];
     if (typeof upstream !== "string" || (typeof originalId !== "string" && typeof originalId !== "number")) return undefined;

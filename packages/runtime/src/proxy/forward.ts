@@ -1,8 +1,9 @@
-import type { IncomingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
 import type { Dispatcher } from "undici";
 import type { McpCall, RequestContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
+import { formatEvent, parseEvent, SseSplitter, type SseEvent } from "../federation/sse.js";
 import { filterResponseHeaders } from "./headers.js";
 import { transformJson, transformSse } from "./transform.js";
 import { upstreamFailure, type Upstream } from "./upstream.js";
@@ -21,6 +22,10 @@ export interface ForwardRequest {
   longLived: boolean;
   /** Registers an open event stream so shutdown can end it; returns the unregister function. */
   trackStream(end: () => void): () => void;
+  /** Federation: rewrites each event of an event-stream answer as it arrives (undefined drops it). */
+  rewriteEvent?: (event: SseEvent) => SseEvent | undefined;
+  /** Federation: response headers set over the upstream's (the gateway's session id). */
+  responseHeaders?: Readonly<Record<string, string>>;
 }
 
 /** How the forwarding ended, for `ctx.outcome`. */
@@ -54,6 +59,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private headers: IncomingHttpHeaders | undefined;
   private stream = false;
   private untrack: (() => void) | undefined;
+  private splitter: SseSplitter | undefined;
   private endedByGateway = false;
   private clientGone = false;
   private readonly onDrain = () => this.controller?.resume();
@@ -87,9 +93,10 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.headers = headers;
       return;
     }
-    const out = filterResponseHeaders(headers, !this.stream);
+    const out = this.responseHeaders(headers, !this.stream);
     if (this.stream) out["x-accel-buffering"] = "no";
     res.writeHead(statusCode, out);
+    if (this.stream && this.request.rewriteEvent) this.splitter = new SseSplitter();
     if (this.stream) {
       // Push headers out now: an event stream may not send its first event for a while.
       res.flushHeaders();
@@ -104,10 +111,27 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.buffered.push(chunk);
       return;
     }
-    if (!this.request.res.write(chunk)) {
+    if (!this.write(chunk)) {
       controller.pause();
       this.request.res.once("drain", this.onDrain);
     }
+  }
+
+  /** Writes a chunk of the answer, event by event when events are rewritten; false when the client is full. */
+  private write(chunk: Buffer): boolean {
+    const { res, rewriteEvent } = this.request;
+    if (!this.splitter || !rewriteEvent) return res.write(chunk);
+    let out = "";
+    for (const block of this.splitter.push(chunk)) {
+      const event = rewriteEvent(parseEvent(block));
+      if (event) out += formatEvent(event);
+    }
+    return out ? res.write(out) : true;
+  }
+
+  private responseHeaders(headers: IncomingHttpHeaders, keepLength: boolean): OutgoingHttpHeaders {
+    const out = filterResponseHeaders(headers, keepLength);
+    return this.request.responseHeaders ? Object.assign(out, this.request.responseHeaders) : out;
   }
 
   onResponseEnd(): void {
@@ -116,7 +140,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
       this.finishTransformed(Buffer.concat(this.buffered).toString("utf8")).then(this.resolve, this.reject);
       return;
     }
-    this.request.res.end();
+    const rest = this.splitter?.rest();
+    this.request.res.end(rest || undefined);
     this.resolve({ kind: "served", statusCode: this.statusCode });
   }
 
@@ -138,17 +163,30 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.controller?.abort(new GatewayClosing("gateway is shutting down"));
   }
 
+  /** A whole buffered event stream through `rewriteEvent`. */
+  private rewriteAll(text: string): string {
+    const { rewriteEvent } = this.request;
+    if (!rewriteEvent) return text;
+    const splitter = new SseSplitter();
+    const blocks = splitter.push(Buffer.from(`${text}\n\n`, "utf8"));
+    return blocks
+      .map((block) => rewriteEvent(parseEvent(block)))
+      .filter((event) => event !== undefined)
+      .map(formatEvent)
+      .join("");
+  }
+
   private async finishTransformed(text: string): Promise<ForwardResult> {
     const { ctx, res, hooks, transform } = this.request;
     let out: string;
     try {
-      out = this.stream ? await transformSse(text, hooks, ctx, transform!) : await transformJson(text, hooks, ctx, transform!);
+      out = this.stream ? await transformSse(this.rewriteAll(text), hooks, ctx, transform!) : await transformJson(text, hooks, ctx, transform!);
     } catch (err) {
       if ((err as { plugin?: string }).plugin) throw err;
       throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", undefined, { cause: err });
     }
     if (res.destroyed) return { kind: "aborted", statusCode: this.statusCode };
-    const headers = filterResponseHeaders(this.headers!, false);
+    const headers = this.responseHeaders(this.headers!, false);
     headers["content-length"] = Buffer.byteLength(out);
     if (this.stream) headers["x-accel-buffering"] = "no";
     res.writeHead(this.statusCode, headers);

@@ -1,0 +1,96 @@
+import type { IncomingHttpHeaders } from "node:http";
+import { GatewayError } from "../errors.js";
+import { upstreamFailure, type Upstream } from "../proxy/upstream.js";
+import { messagesOfEventStream } from "./sse.js";
+
+/** Largest answer the gateway reads whole from one upstream during a fan-out (a list page, an initialize). */
+export const MAX_FAN_OUT_ANSWER_BYTES = 32 * 1024 * 1024;
+
+export interface Exchanged {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** The JSON-RPC response to the request (its `result` or `error`), found by id. */
+  response: { result?: unknown; error?: { code?: unknown; message?: unknown } } | undefined;
+}
+
+/** JSON-RPC "method not found": an upstream without the feature, which a merge treats as empty. */
+export const METHOD_NOT_FOUND = -32601;
+
+/**
+ * An upstream's JSON-RPC error answer during a fan-out. Kept apart from transport failures so a
+ * merge can tell "this upstream has no prompts" (-32601) from "this upstream is down".
+ */
+export class UpstreamRpcError extends Error {
+  override readonly name = "UpstreamRpcError";
+  constructor(
+    readonly upstream: string,
+    readonly code: number | undefined,
+    message: string,
+  ) {
+    super(`upstream "${upstream}" answered error ${code ?? "?"}: ${message}`);
+  }
+}
+
+/**
+ * One request to one upstream whose whole answer the gateway needs before it can answer (a
+ * fan-out): sends `body`, reads the answer as JSON or as an event stream that ends after the
+ * response, and returns the response with the given id. Transport failures become the usual
+ * 502/504; an HTTP error status is a 502 naming the status.
+ */
+export async function exchange(upstream: Upstream, method: "POST" | "DELETE", headers: Record<string, string>, body: string | Buffer | undefined, id: unknown): Promise<Exchanged> {
+  let answer;
+  try {
+    answer = await upstream.pool.request({
+      path: upstream.path,
+      method,
+      headers,
+      body: body ?? null,
+      headersTimeout: upstream.timeoutMs,
+      bodyTimeout: upstream.timeoutMs,
+    });
+  } catch (err) {
+    throw upstreamFailure(err, upstream);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  try {
+    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > MAX_FAN_OUT_ANSWER_BYTES) {
+        answer.body.destroy();
+        throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" answered more than ${MAX_FAN_OUT_ANSWER_BYTES} bytes`);
+      }
+      chunks.push(chunk);
+    }
+  } catch (err) {
+    if (err instanceof GatewayError) throw err;
+    throw upstreamFailure(err, upstream);
+  }
+  const status = answer.statusCode;
+  if (method === "DELETE" || status === 202) return { status, headers: answer.headers, response: undefined };
+  if (status >= 400) {
+    throw GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${upstream.name}" answered HTTP ${status}`, { data: { upstreamStatus: status } });
+  }
+  const text = Buffer.concat(chunks).toString("utf8");
+  const contentType = String(answer.headers["content-type"] ?? "");
+  let messages: unknown[];
+  try {
+    messages = contentType.startsWith("text/event-stream") ? messagesOfEventStream(text) : [JSON.parse(text)].flat();
+  } catch (err) {
+    throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" sent a body that is not JSON`, { cause: err });
+  }
+  const response = messages.find((message) => (message as { id?: unknown } | null)?.id === id && !("method" in (message as object))) as Exchanged["response"];
+  return { status, headers: answer.headers, response };
+}
+
+/** The `result` of an exchange, or the error it stands for. */
+export function resultOf(upstream: string, exchanged: Exchanged): Record<string, unknown> {
+  const { response } = exchanged;
+  if (!response) throw new UpstreamRpcError(upstream, undefined, "no response to the request");
+  if (response.error) {
+    const code = typeof response.error.code === "number" ? response.error.code : undefined;
+    throw new UpstreamRpcError(upstream, code, String(response.error.message ?? "error"));
+  }
+  if (typeof response.result !== "object" || response.result === null) throw new UpstreamRpcError(upstream, undefined, "result is not an object");
+  return response.result as Record<string, unknown>;
+}
