@@ -8,6 +8,7 @@ import { startTestGateway } from "@mcp-gateway/runtime/testing";
 import { parse } from "yaml";
 import { startDemoUpstream } from "../../examples/demo-upstream/server.mjs";
 import { signRequest } from "../../examples/in-house-auth/src/signature.ts";
+import { startUpstreams as startFederatedUpstreams } from "../../examples/federation/upstreams.mjs";
 import { startUpstreams, type UpstreamName } from "../../examples/multi-upstream/upstreams.mjs";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
 import { CLI_BIN, REPO_ROOT, spawnGateway, type SpawnedGateway } from "../helpers/spawn-gateway.ts";
@@ -99,6 +100,54 @@ describe("examples/multi-upstream routes each request to the upstream that owns 
     assert.ok(body, "README has a curl for math.add");
     const response = await fetch(gateway.url, { method: "POST", headers: { "content-type": "application/json", accept: "application/json, text/event-stream" }, body });
     assert.deepEqual(((await response.json()) as { result: unknown }).result, { content: [{ type: "text", text: "5" }] });
+  });
+});
+
+describe("examples/federation serves one session across two stateful upstreams", () => {
+  const SESSION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0";
+  let running: Awaited<ReturnType<typeof startFederatedUpstreams>>;
+  let gateway: SpawnedGateway;
+  let client: LegacyClient;
+  let dir: string;
+
+  before(async () => {
+    running = await startFederatedUpstreams({ ports: { math: 0, kb: 0 } });
+    dir = await mkdtemp(path.join(tmpdir(), "mcpgw-federation-"));
+    const config = (await readFile(example("federation", "config.yml"), "utf8"))
+      .replace("port: 8080", "port: 0")
+      .replace('"http://127.0.0.1:9201/mcp"', JSON.stringify(running.upstreams.math.url))
+      .replace('"http://127.0.0.1:9202/mcp"', JSON.stringify(running.upstreams.kb.url));
+    await writeFile(path.join(dir, "config.yml"), config);
+    gateway = await spawnGateway(path.join(dir, "config.yml"), { env: { ...process.env, MCP_GATEWAY_SESSION_KEY: SESSION_KEY } });
+    client = await connectLegacyClient(gateway.url);
+  });
+  after(async () => {
+    await client?.close();
+    await gateway?.stop("SIGTERM");
+    await running?.close();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it("opens a session on each upstream and hands the client one sealed session id", () => {
+    assert.equal(running.upstreams.math.sessions.issued.length, 1);
+    assert.equal(running.upstreams.kb.sessions.issued.length, 1);
+    const sessionId = client.transport.sessionId ?? "";
+    assert.ok(!sessionId.includes(running.upstreams.math.sessions.issued[0]!), "upstream session ids never reach the client");
+    assert.equal(client.client.getServerVersion()?.name, "mcp-gateway");
+  });
+
+  it("lists both upstreams' tools, the colliding one prefixed, and calls each where it lives", async () => {
+    assert.deepEqual((await client.client.listTools()).tools.map((tool) => tool.name), ["add", "status", "search", "kb.status"]);
+    assert.equal(firstText(await client.client.callTool({ name: "add", arguments: { a: 2, b: 3 } })), "5");
+    assert.equal(firstText(await client.client.callTool({ name: "search", arguments: { query: "onboard" } })), "onboarding");
+    assert.equal(firstText(await client.client.callTool({ name: "status", arguments: {} })), "math: ok");
+    assert.equal(firstText(await client.client.callTool({ name: "kb.status", arguments: {} })), "kb: ok");
+  });
+
+  it("ends both upstream sessions on DELETE", async () => {
+    await client.transport.terminateSession();
+    assert.deepEqual(running.upstreams.math.sessions.ended, running.upstreams.math.sessions.issued);
+    assert.deepEqual(running.upstreams.kb.sessions.ended, running.upstreams.kb.sessions.issued);
   });
 });
 
