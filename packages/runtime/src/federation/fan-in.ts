@@ -107,6 +107,11 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
           return settle(GatewayError.from("MCPGW_ERR_METHOD_NOT_ALLOWED", "No upstream of this session offers an event stream", { headers: { allow: "POST, DELETE" } }));
         }
         if (statuses.includes(404)) return settle(GatewayError.from("MCPGW_ERR_SESSION_NOT_FOUND"));
+        // Every upstream refusing the same way (a GET without a session: 400) is the client's to fix.
+        const [first] = statuses;
+        if (first !== undefined && first >= 400 && first < 500 && statuses.every((status) => status === first)) {
+          return settle(new GatewayError(first, `Every upstream refused the event stream (HTTP ${first})`, { code: "MCPGW_ERR_INVALID_REQUEST" }));
+        }
         return settle(GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", "No upstream stream could be opened"));
       }
       started = true;
