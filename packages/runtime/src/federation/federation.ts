@@ -15,11 +15,14 @@ import { fanIn, type FanInSource } from "./fan-in.js";
 import { mergeDiscoverResults, mergeInitializeResults, type ServerInfo, type UpstreamResult } from "./merge-capabilities.js";
 import { LIST_KINDS, mergeLists, type ListKind, type Owner, type UpstreamListing } from "./merge-lists.js";
 import { decodeGatewayId, toGatewayId } from "./request-ids.js";
-import { assertSubject, createSessionSealer, type SessionSealer } from "./session-token.js";
+import { assertSubject, createSessionSealer, type SessionSealer, type SessionState } from "./session-token.js";
 import { eventMessage, type SseEvent } from "./sse.js";
 
 /** Where a fan-out's left-out upstreams are named in the merged result. */
 export const PARTIAL_META_KEY = "io.mcp-gateway/partial";
+
+/** Sessions whose ids were opened recently, kept so a busy session is decrypted once, not per request. */
+const OPENED_SESSIONS = 5_000;
 
 /** Pages read from one upstream for one listing at most: a cursor loop is a broken upstream. */
 const MAX_PAGES = 100;
@@ -81,6 +84,7 @@ export class Federation {
   readonly #sealer: SessionSealer;
   readonly #catalogs: CatalogCache;
   readonly #members: ReadonlyMap<string, Member>;
+  readonly #opened = new Map<string, SessionState>();
 
   constructor(deps: FederationDeps) {
     this.#deps = deps;
@@ -107,13 +111,7 @@ export class Federation {
     if (token === undefined || initializing) {
       session = { token: undefined, members: this.#members, scope: `subject\u0000${subject.tenant}\u0000${subject.client}` };
     } else {
-      let state;
-      try {
-        state = this.#sealer.open(token);
-      } catch (err) {
-        ctx.log.debug({ reason: (err as { reason?: string }).reason }, "federated session id rejected");
-        throw err;
-      }
+      const state = this.#open(ctx, token);
       assertSubject(state, subject);
       const members = new Map<string, Member>();
       for (const [name, sessionId] of Object.entries(state.upstreams)) {
@@ -126,6 +124,23 @@ export class Federation {
     const owned = ctx.calls.some((call) => call.method !== undefined && OWNED_METHODS.has(call.method));
     (ctx as { federation: RequestContext["federation"] }).federation = Object.freeze({ upstreams: [...session.members.keys()], byOwner: owned });
     return session;
+  }
+
+  /** The state sealed in a session id; a recently opened one comes from memory while it is fresh. */
+  #open(ctx: RequestContext, token: string): SessionState {
+    const known = this.#opened.get(token);
+    if (known && Date.now() - known.iat * 1000 <= this.#deps.config.sessionMaxAgeMs) return known;
+    this.#opened.delete(token);
+    let state: SessionState;
+    try {
+      state = this.#sealer.open(token);
+    } catch (err) {
+      ctx.log.debug({ reason: (err as { reason?: string }).reason }, "federated session id rejected");
+      throw err;
+    }
+    this.#opened.set(token, state);
+    if (this.#opened.size > OPENED_SESSIONS) this.#opened.delete(this.#opened.keys().next().value!);
+    return state;
   }
 
   /** Answers the request for the whole federation. */
@@ -202,6 +217,7 @@ export class Federation {
       }),
     );
     this.#catalogs.invalidate(session.scope);
+    this.#opened.delete(session.token);
     // The gateway session is over once no upstream keeps it; an upstream that had already
     // forgotten its session (404) is as ended as one that just ended it.
     const ended = statuses.every((status) => status < 300 || status === 404);
