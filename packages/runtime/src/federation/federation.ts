@@ -554,6 +554,14 @@ export class Federation {
   }
 
   #fanOutFailure(failed: readonly { member: Member; error: unknown }[]): GatewayError {
+    // Every upstream refusing alike is an answer about the request, not an outage: a 404 means
+    // the upstream sessions are gone (the client initializes again), another 4xx is the client's.
+    const statuses = new Set(failed.map(({ error }) => (error instanceof GatewayError ? error.data?.upstreamStatus : undefined)));
+    const [status] = statuses;
+    if (statuses.size === 1 && typeof status === "number" && status >= 400 && status < 500) {
+      if (status === 404) return GatewayError.from("MCPGW_ERR_SESSION_NOT_FOUND");
+      return new GatewayError(status, `Every upstream refused the request (HTTP ${status})`, { code: "MCPGW_ERR_INVALID_REQUEST" });
+    }
     const first = failed[0]?.error;
     if (first instanceof GatewayError) return first;
     const names = failed.map(({ member }) => member.upstream.name).join(", ");
