@@ -30,6 +30,16 @@ describe("config validation", () => {
     assert.throws(() => parseConfig(withAuth, "gw.yaml", { UP_KEY: "" }), /upstreams\[0\]\.auth\.apiKey\.value: environment variable UP_KEY is not set or empty/);
   });
 
+  it("checks federation: session keys by form, federated upstreams by name, each at its path", () => {
+    const key = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    const config = parseConfig({ ...base, federation: { sessionKeys: [key] } }, "gw.yaml", {});
+    assert.equal(config.federation?.enabled, true);
+    assert.equal(config.federation?.collisions, "reject");
+    assert.throws(() => parseConfig({ ...base, federation: { sessionKeys: [key, "short"] } }, "gw.yaml", {}), /federation\.sessionKeys\[1\]: must be 32 bytes/);
+    assert.throws(() => parseConfig({ ...base, federation: { upstreams: ["nope"] } }, "gw.yaml", {}), /federation\.upstreams\[0\]: unknown upstream "nope"/);
+    assert.throws(() => parseConfig({ ...base, upstreams: [{ ...base.upstreams[0], prefix: "a b" }] }, "gw.yaml", {}), /upstreams\[0\]\.prefix: /);
+  });
+
   it("rejects duplicate upstream names", () => {
     assert.throws(() => parseConfig({ upstreams: [base.upstreams[0], base.upstreams[0]] }, "gw.yaml", {}), /upstreams\[1\]\.name: duplicate/);
   });

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isSessionKey } from "../federation/session-token.js";
 import { STAGES } from "../stages.js";
 
 /** The seed's forwarded headers, plus the modern mirrored ones. Patterns allow a trailing `*`. */
@@ -116,7 +117,7 @@ const federationSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Turn federation off without deleting the section"),
     sessionKeys: z
-      .array(z.string().min(1))
+      .array(z.string().refine(isSessionKey, "must be 32 bytes as base64/base64url (43 characters) or 64 hex digits"))
       .min(1)
       .optional()
       .describe(
