@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
+import type { PluginEntry } from "@mcp-gateway/runtime";
 import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
@@ -44,11 +45,11 @@ async function startUpstreams(count: number): Promise<LegacyServer[]> {
   return Promise.all(Array.from({ length: count }, () => startLegacyServer()));
 }
 
-function federatedConfig(servers: LegacyServer[], federation: Record<string, unknown> = {}, plugins: unknown[] = []) {
+function federatedConfig(servers: LegacyServer[], federation: Record<string, unknown> = {}, plugins: PluginEntry[] = []) {
   return {
     upstreams: servers.map((server, index) => ({ name: ["alpha", "beta", "gamma"][index]!, url: server.url })),
     federation: { sessionKeys: [SESSION_KEY], ...federation },
-    plugins: [["auth-apikey", { apiKeys }], ...plugins],
+    plugins: [["auth-apikey", { apiKeys }] as PluginEntry, ...plugins],
   };
 }
 
@@ -187,7 +188,7 @@ describe("federation when names collide or an upstream fails", () => {
     await Promise.all(servers?.map((server) => server.close()) ?? []);
   });
 
-  async function connect(federation: Record<string, unknown>, plugins: unknown[] = []) {
+  async function connect(federation: Record<string, unknown>, plugins: PluginEntry[] = []) {
     const gateway = await startTestGateway({ config: federatedConfig(servers, federation, plugins) });
     gateways.push(gateway);
     const client = await connectLegacyClient(gateway.url, { headers: { authorization: "Bearer alice-secret" } });
@@ -217,7 +218,7 @@ describe("federation when names collide or an upstream fails", () => {
   });
 
   it("applies policy to the merged names: a denied tool is hidden and its call refused", async () => {
-    const policy = ["policy", { default: "allow", rules: [{ deny: { tools: ["beta.ask"] } }] }];
+    const policy: PluginEntry = ["policy", { default: "allow", rules: [{ deny: { tools: ["beta.ask"] } }] }];
     const { client } = await connect({ collisions: "prefix" }, [policy]);
     const names = (await client.client.listTools()).tools.map((tool) => tool.name);
     assert.ok(names.includes("beta.echo") && !names.includes("beta.ask"));
