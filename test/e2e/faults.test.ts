@@ -65,6 +65,35 @@ describe("requests the gateway refuses before any plugin or upstream", () => {
     assert.equal(body.error.data.code, "MCPGW_ERR_UNSUPPORTED_MEDIA_TYPE");
   });
 
+  it("answers an empty POST with 400 and -32700, and a body without Content-Type with 415, forwarding neither", async () => {
+    const forwardedBefore = gw.upstream!.requests.length;
+    const empty = await fetch(gw.url, { method: "POST", headers: { "content-type": "application/json" } });
+    assert.equal(empty.status, 400);
+    assert.equal(((await empty.json()) as ErrorBody).error.code, -32700);
+    const untyped = await fetch(gw.url, { method: "POST", body: new Blob([JSON.stringify(toolsList(6))]) });
+    assert.equal(untyped.status, 415);
+    await untyped.body?.cancel();
+    assert.equal(gw.upstream!.requests.length, forwardedBefore);
+  });
+
+  it("accepts application/json with parameters, in any case", async () => {
+    const response = await fetch(gw.url, {
+      method: "POST",
+      headers: { "content-type": "Application/JSON; charset=utf-8", accept: "application/json, text/event-stream" },
+      body: JSON.stringify(toolsList(7)),
+    });
+    assert.equal(response.status, 200);
+    await response.body?.cancel();
+  });
+
+  it("answers HEAD on the MCP endpoint with 405, and other paths with 404", async () => {
+    const head = await fetch(gw.url, { method: "HEAD" });
+    assert.equal(head.status, 405);
+    const elsewhere = await fetch(new URL("/elsewhere", gw.url), { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    assert.equal(elsewhere.status, 404);
+    await elsewhere.body?.cancel();
+  });
+
   it("answers PUT on the MCP endpoint with 405 and names the allowed methods", async () => {
     const response = await fetch(gw.url, { method: "PUT", headers: { "content-type": "application/json" }, body: JSON.stringify(toolsList(5)) });
     assert.equal(response.status, 405);

@@ -1,13 +1,13 @@
-import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
-import Fastify, { LogController, type FastifyError } from "fastify";
+import Fastify, { LogController } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import type { GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
+import { createEndpoint } from "./endpoint.js";
 import { GatewayError, StartupError } from "./errors.js";
 import { Federation, type FederationDeps } from "./federation/federation.js";
 import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
@@ -143,19 +143,6 @@ function createFederation(
   });
 }
 
-function fastifyErrorToGateway(err: FastifyError): GatewayError {
-  switch (err.statusCode) {
-    case 413:
-      return GatewayError.from("MCPGW_ERR_BODY_TOO_LARGE");
-    case 415:
-      return GatewayError.from("MCPGW_ERR_UNSUPPORTED_MEDIA_TYPE");
-    case 400:
-      return GatewayError.from("MCPGW_ERR_INVALID_REQUEST", `Invalid Request: ${err.message}`);
-    default:
-      return GatewayError.from("MCPGW_ERR_INTERNAL");
-  }
-}
-
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = createLogger({ ...config.logging, ...(options.logDestination ? { destination: options.logDestination } : {}) });
@@ -204,36 +191,25 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     federation: createFederation(config, upstreams, { hooks, log, allowlist, trackStream }),
   });
 
+  const endpoint = createEndpoint({
+    path: config.server.path,
+    bodyLimit: config.server.bodyLimit,
+    serve: (id, req, res, body) => (closing ? Promise.resolve(rejectEarly(deps, id, req, res, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"))) : handle(id, req, res, body)),
+    reject: (id, req, res, err) => rejectEarly(deps, id, req, res, err),
+  });
   const app = Fastify({
     loggerInstance: log,
     // The pipeline logs what matters; per-request lines from Fastify would double the cost.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: config.server.bodyLimit,
-    requestTimeout: config.server.requestTimeoutMs,
-    keepAliveTimeout: config.server.keepAliveTimeoutMs,
     return503OnClosing: false,
-    genReqId: () => randomUUID(),
-  });
-  app.removeAllContentTypeParsers();
-  // The raw bytes are kept and forwarded unchanged; the pipeline parses them exactly once.
-  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
-  app.setErrorHandler((err: FastifyError, request, reply) => {
-    reply.hijack();
-    rejectEarly(deps, request.id, request.raw, reply.raw, fastifyErrorToGateway(err));
-  });
-  const mcp = async (request: { id: string; raw: IncomingMessage; body: unknown }, reply: { hijack(): void; raw: ServerResponse }) => {
-    reply.hijack();
-    if (closing) return rejectEarly(deps, request.id, request.raw, reply.raw, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
-    await handle(request.id, request.raw, reply.raw, Buffer.isBuffer(request.body) ? request.body : undefined);
-  };
-  app.route({ method: ["POST", "GET", "DELETE"], url: config.server.path, handler: mcp });
-  app.route({
-    method: ["PUT", "PATCH", "OPTIONS"],
-    url: config.server.path,
-    handler: async (request, reply) => {
-      reply.hijack();
-      const err = GatewayError.from("MCPGW_ERR_METHOD_NOT_ALLOWED", undefined, { headers: { allow: "GET, POST, DELETE" } });
-      rejectEarly(deps, request.id, request.raw, reply.raw, err);
+    // The MCP endpoint is answered on the bare server (see endpoint.ts); Fastify serves the rest.
+    serverFactory: (fastify) => {
+      const server = createServer((req, res) => {
+        if (!endpoint(req, res)) fastify(req, res);
+      });
+      server.requestTimeout = config.server.requestTimeoutMs;
+      server.keepAliveTimeout = config.server.keepAliveTimeoutMs;
+      return server;
     },
   });
 
