@@ -75,7 +75,7 @@ describe("npm run bench -- --smoke", () => {
   it("runs every scenario, each with direct measured", () => {
     assert.deepEqual(
       output.scenarios.map((scenario) => scenario.scenario),
-      ["tools-call", "latency", "tools-list", "large", "sse"],
+      ["tools-call", "latency", "tools-list", "fan-out", "large", "sse"],
     );
     for (const scenario of output.scenarios) {
       const direct = scenario.targets.find((outcome) => outcome.target === "direct");
@@ -101,6 +101,13 @@ describe("npm run bench -- --smoke", () => {
     assert.ok(gateway.summary!.proxyRss! > 0, "RSS read from /proc");
   });
 
+  it("measures the federated gateway's merged tools/list in the fan-out scenario", () => {
+    const fanOut = output.scenarios.find((scenario) => scenario.scenario === "fan-out");
+    const federated = fanOut?.targets.find((outcome) => outcome.target === "gateway-fanout");
+    assert.equal(federated?.status, "ok", federated?.note);
+    assert.ok(federated.summary!.proxyCpuUsPerRequest! > 0);
+  });
+
   it("says why each target it skipped was not measured", () => {
     for (const scenario of output.scenarios) {
       for (const outcome of scenario.targets.filter((target) => target.status === "skipped")) {
@@ -111,7 +118,7 @@ describe("npm run bench -- --smoke", () => {
   });
 
   it("prints one table per scenario and a one-line summary", () => {
-    for (const title of ["tools-call (", "latency (", "tools-list (", "large (", "sse fan-in ("]) assert.ok(stdout.includes(title), `missing table ${title}`);
+    for (const title of ["tools-call (", "latency (", "tools-list (", "fan-out (", "large (", "sse fan-in ("]) assert.ok(stdout.includes(title), `missing table ${title}`);
     assert.match(stdout, /^summary: gateway-full .* direct/m);
   });
 

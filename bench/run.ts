@@ -113,6 +113,15 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
         await lineup.stop();
       }
     }
+    if (wants("fan-out")) {
+      // tools/list merged from three upstreams, against one upstream's list direct and passed through.
+      const lineup = await startLineup(fleet, ["direct", "gateway", "gateway-fanout"], { label: "fan-out" }, log);
+      try {
+        output.scenarios.push(await throughputScenario("fan-out", lineup, listWorkload(options.connections), plan(options.shortDuration, options.warmup)));
+      } finally {
+        await lineup.stop();
+      }
+    }
     if (wants("large")) {
       const lineup = await freshLineup(fleet, { label: "large" });
       try {

@@ -2,7 +2,7 @@
  * Starts the targets the scenarios compare, each with its own processes, or says why one is
  * not available. Everything started here is stopped by PID (see children.ts).
  */
-import { AUTH_HEADERS, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
+import { AUTH_HEADERS, fanOutConfig, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
 import { missingPlugin, startGateway } from "./gateway-process.js";
 import { startNginx } from "./nginx-process.js";
 import { preflight } from "./preflight.js";
@@ -71,6 +71,10 @@ export class Fleet {
       }
       case "gateway": {
         const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => passThroughConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });
+        return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
+      }
+      case "gateway-fanout": {
+        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => fanOutConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });
         return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
       case "gateway-full":

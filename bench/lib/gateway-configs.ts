@@ -38,6 +38,25 @@ export function passThroughConfig(options: ConfigOptions): Record<string, unknow
   };
 }
 
+/** The upstreams of the fan-out gateway: each lists every tool under its own prefix, so nothing collides. */
+export const FAN_OUT_PREFIXES = Object.freeze(["one", "two", "three"]);
+
+/** A fixed session key: the bench measures the fan-out, not key handling. */
+const FAN_OUT_SESSION_KEY = "YmVuY2gtb25seS1mYW4tb3V0LXNlc3Npb24ta2V5ISE";
+
+/**
+ * Federation with no plugins over three upstreams (the same fixture three times, each name its
+ * own pool): every tools/list is three upstream tools/list calls, merged.
+ */
+export function fanOutConfig(options: ConfigOptions): Record<string, unknown> {
+  return {
+    server: { host: "127.0.0.1", port: options.port },
+    upstreams: FAN_OUT_PREFIXES.map((prefix) => ({ name: prefix, url: options.upstreamUrl, prefix })),
+    federation: { sessionKeys: [FAN_OUT_SESSION_KEY] },
+    logging: { level: "info" },
+  };
+}
+
 /**
  * API-key auth with keyHash, a glob policy, a rate limit that never limits, audit on in every
  * environment, and three routing rules (two by tool glob, one catch-all) over three upstreams.

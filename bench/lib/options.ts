@@ -1,7 +1,7 @@
 /** Command-line flags (each with a BENCH_* environment variable) and their defaults for a 2-core box. */
 import { parseArgs } from "node:util";
 
-export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "large", "sse"] as const);
+export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "fan-out", "large", "sse"] as const);
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchOptions {

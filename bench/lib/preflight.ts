@@ -17,6 +17,7 @@ import {
   TOOL_NAMES,
   toolsListVerifier,
 } from "./mcp-fixtures.js";
+import { FAN_OUT_PREFIXES } from "./gateway-configs.js";
 import type { Target } from "./targets.js";
 
 /** Targets that run the default plugins: they filter tools/list and need credentials. */
@@ -25,6 +26,7 @@ export function hasPlugins(target: Target): boolean {
 }
 
 export function expectedTools(target: Target): readonly string[] {
+  if (target.name === "gateway-fanout") return FAN_OUT_PREFIXES.flatMap((prefix) => TOOL_NAMES.map((name) => `${prefix}.${name}`));
   return hasPlugins(target) ? ALLOWED_TOOL_NAMES : TOOL_NAMES;
 }
 
@@ -37,6 +39,14 @@ interface Check {
 }
 
 function checksFor(target: Target): Check[] {
+  if (target.name === "gateway-fanout") {
+    // Federation answers initialize with merged capabilities; what it must get right here is the
+    // merged list and a call routed to its owner under the owner's own name.
+    return [
+      { what: "tools/list (merged)", body: request(2, "tools/list"), status: 200, verify: toolsListVerifier(expectedTools(target)) },
+      { what: "tools/call two.echo", body: callRequest(3, "two.echo"), status: 200, verify: (body) => body === echoAnswer(3, ECHO_MESSAGE) },
+    ];
+  }
   const checks: Check[] = [
     { what: "initialize", body: initializeRequest(1), status: 200, verify: (body) => body === initializeAnswer(1) },
     { what: "tools/list", body: request(2, "tools/list"), status: 200, verify: toolsListVerifier(expectedTools(target)) },

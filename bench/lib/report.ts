@@ -9,7 +9,7 @@ function fixed(value: number | undefined, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "gateway", "gateway-full", "gateway-redis"];
+const ORDER: readonly TargetName[] = ["direct", "nginx", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -137,5 +137,12 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
   if (sse) parts.push(`SSE ${sseGateway ? `${fixed(sseGateway.rssPerStream / 1024, 1)} KiB/stream, ${sseGateway.upstreamLeftOpen} left open` : "n/a"}`);
   const list = summaryOf(find<"throughput">(results, "tools-list"), "gateway-full");
   if (find(results, "tools-list")) parts.push(`tools/list ${list ? `${fixed(list.ratio, 2)}x` : "n/a"}`);
+  const fanOutResult = find<"throughput">(results, "fan-out");
+  const fanOut = summaryOf(fanOutResult, "gateway-fanout");
+  const single = summaryOf(fanOutResult, "gateway");
+  if (fanOutResult) {
+    const extra = fanOut && single ? `, +${fixed(fanOut.proxyCpuUsPerRequest - single.proxyCpuUsPerRequest)} µs CPU/list over pass-through` : "";
+    parts.push(`fan-out tools/list ×3 ${fanOut ? `${fixed(fanOut.ratio, 2)}x at ${fixed(fanOut.proxyCpuUsPerRequest)} µs CPU/list${extra}` : "n/a"}`);
+  }
   return `summary: ${parts.join(" · ")}`;
 }

@@ -44,7 +44,7 @@ export interface TargetOutcome<Leg, Summary> {
 }
 
 export interface ThroughputScenario {
-  scenario: Extract<ScenarioName, "tools-call" | "tools-list" | "large">;
+  scenario: Extract<ScenarioName, "tools-call" | "tools-list" | "fan-out" | "large">;
   kind: "throughput";
   workload: Record<string, unknown>;
   targets: TargetOutcome<LegResult, ThroughputSummary>[];

@@ -1,6 +1,7 @@
 /** What a load runs against, and what every leg records. */
 
-export type TargetName = "direct" | "nginx" | "gateway" | "gateway-full" | "gateway-redis";
+/** `gateway-fanout`: federation over three upstreams (the fan-out scenario). */
+export type TargetName = "direct" | "nginx" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
 
 export interface Target {
   name: TargetName;
