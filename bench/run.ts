@@ -140,8 +140,11 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
       }
     }
     if (options.profile) {
-      log(`profiling ${options.profile} (node --cpu-prof) under tools/call load`);
-      output.profile = await profileGateway(fleet, options.profile, echoWorkload(options.connections), options.duration, stamp);
+      // The fan-out gateway is profiled on what it is for: merged tools/list.
+      const fanOut = options.profile === "gateway-fanout";
+      const workload = fanOut ? listWorkload(options.connections)({ name: "gateway-fanout", url: "", headers: {} }) : echoWorkload(options.connections);
+      log(`profiling ${options.profile} (node --cpu-prof) under ${workload.name} load`);
+      output.profile = await profileGateway(fleet, options.profile, workload, options.duration, stamp);
     }
   } finally {
     await fleet.close();

@@ -4,6 +4,9 @@ import { parseArgs } from "node:util";
 export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "fan-out", "large", "sse"] as const);
 export type ScenarioName = (typeof SCENARIOS)[number];
 
+export const PROFILE_TARGETS = Object.freeze(["gateway-full", "gateway", "gateway-redis", "gateway-fanout"] as const);
+export type ProfileTarget = (typeof PROFILE_TARGETS)[number];
+
 export interface BenchOptions {
   rounds: number;
   /** Seconds per leg of the tools/call throughput scenario. */
@@ -19,7 +22,7 @@ export interface BenchOptions {
   keepaliveMs: number;
   scenarios: readonly ScenarioName[];
   /** Profile this gateway under tools/call load with `node --cpu-prof` and summarise it. */
-  profile: "gateway-full" | "gateway" | undefined;
+  profile: ProfileTarget | undefined;
   smoke: boolean;
   /** JSON results file. */
   out: string | undefined;
@@ -39,7 +42,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --keepalive-ms MS     upstream keepalive comment interval               (BENCH_KEEPALIVE_MS, 1000)
   --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
-  --profile-target NAME profile this gateway instead: gateway-full or gateway (implies --profile)
+  --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
   --smoke               tiny durations (~20 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;
@@ -85,8 +88,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   }
   const full = values["sse-full"] ?? false;
   const profileTarget = values["profile-target"];
-  if (profileTarget !== undefined && profileTarget !== "gateway-full" && profileTarget !== "gateway") {
-    throw new Error(`bench: --profile-target must be gateway-full or gateway, got "${profileTarget}"`);
+  if (profileTarget !== undefined && !(PROFILE_TARGETS as readonly string[]).includes(profileTarget)) {
+    throw new Error(`bench: --profile-target must be one of ${PROFILE_TARGETS.join(", ")}, got "${profileTarget}"`);
   }
   return {
     rounds: Math.round(number(values.rounds, "BENCH_ROUNDS", smoke ? 1 : 3)),
@@ -99,7 +102,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     sseHold: number(values["sse-hold"], "BENCH_SSE_HOLD", full ? 20 : smoke ? 1 : 5),
     keepaliveMs: Math.round(number(values["keepalive-ms"], "BENCH_KEEPALIVE_MS", smoke ? 250 : 1000)),
     scenarios: scenarios as ScenarioName[],
-    profile: profileTarget ?? (values.profile ? "gateway-full" : undefined),
+    profile: (profileTarget as ProfileTarget | undefined) ?? (values.profile ? "gateway-full" : undefined),
     smoke,
     out: values.out,
   };

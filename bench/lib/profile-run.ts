@@ -8,13 +8,14 @@ import path from "node:path";
 import { summariseProfile, type ProfileSummary } from "./cpu-profile.js";
 import { isRunning, type Fleet } from "./fleet.js";
 import { runLeg, type Workload } from "./load.js";
+import type { ProfileTarget } from "./options.js";
 import { RESULTS_DIR } from "./paths.js";
 
 export type ProfileOutcome = (ProfileSummary & { target: string }) | string;
 
 export async function profileGateway(
   fleet: Fleet,
-  wanted: "gateway-full" | "gateway",
+  wanted: ProfileTarget,
   workload: Workload,
   seconds: number,
   stamp: string,
@@ -22,7 +23,7 @@ export async function profileGateway(
   const dir = path.join(RESULTS_DIR, "profiles");
   mkdirSync(dir, { recursive: true });
   const fileOf = (target: string) => `${target}-${stamp}.cpuprofile`;
-  const start = (target: "gateway-full" | "gateway") =>
+  const start = (target: ProfileTarget) =>
     fleet.start(target, { nodeArgs: ["--cpu-prof", "--cpu-prof-dir", dir, "--cpu-prof-name", fileOf(target)], label: "profile" });
   let started = await start(wanted);
   if (!isRunning(started) && started.status === "skipped") started = await start("gateway");
