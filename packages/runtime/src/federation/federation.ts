@@ -113,11 +113,12 @@ export class Federation {
     } else {
       const state = this.#open(ctx, token);
       assertSubject(state, subject);
+      // Config order, which decides collisions (not the token's key order: "2" sorts before "a").
+      // An upstream removed from config since the session began is simply no longer part of it.
       const members = new Map<string, Member>();
-      for (const [name, sessionId] of Object.entries(state.upstreams)) {
-        const member = this.#members.get(name);
-        // An upstream removed from config since the session began is simply no longer part of it.
-        if (member) members.set(name, { ...member, sessionId: sessionId || undefined });
+      for (const [name, member] of this.#members) {
+        const sessionId = state.upstreams[name];
+        if (sessionId !== undefined) members.set(name, { ...member, sessionId: sessionId || undefined });
       }
       session = { token, members, scope: `session\u0000${token}` };
     }
