@@ -54,7 +54,7 @@ describe("federation: pagination, prompts, resources, limits and refusals", () =
           { name: "paged", url: paged.url },
         ],
         federation: { sessionKeys: [SESSION_KEY] },
-        plugins: [["ratelimit", { defaultRpm: 10_000, byTool: { p5: { rpm: 1, burst: 1 } } }]],
+        plugins: [["ratelimit", { defaultRpm: 10_000, byTool: { p5: { rpm: 1, burst: 1 } } }], ["audit", { environments: ["*"] }]],
       },
     });
     client = await connectLegacyClient(gateway.url);
@@ -73,6 +73,13 @@ describe("federation: pagination, prompts, resources, limits and refusals", () =
     const cursors = paged.exchanges.map((exchange) => (exchange.message as { params?: { cursor?: string } } | undefined)?.params?.cursor).filter(Boolean);
     assert.deepEqual(cursors, ["2", "4"]);
     assert.equal(firstText(await client.client.callTool({ name: "p4", arguments: {} })), "paged:p4");
+
+    const audit = gateway.logs.filter((line) => line.msg === "audit");
+    const list = audit.find((line) => line.mcpMethod === "tools/list");
+    assert.deepEqual(list?.upstreams, ["legacy", "paged"], "a fan-out is audited with the upstreams it went to");
+    assert.equal(list?.upstream, undefined);
+    const call = audit.find((line) => line.toolName === "p4");
+    assert.equal(call?.upstream, "paged", "a routed call names its one upstream");
   });
 
   it("routes prompts and resources to their owner; an upstream without them is not a failure", async () => {

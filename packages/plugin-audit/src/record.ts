@@ -20,6 +20,8 @@ export interface AuditRecord {
   mcpMethods?: string[];
   protocolVersion?: string;
   upstream?: string;
+  /** Federation: the upstreams a fanned-out request (initialize, a list, DELETE, a stream) went to. */
+  upstreams?: string[];
   statusCode: number;
   /** Present when the gateway answered with a JSON-RPC error (rejections and failures). */
   jsonRpcErrorCode?: number;
@@ -59,6 +61,7 @@ export function auditRecord(ctx: RequestContext, environment: string): AuditReco
     mcpMethods: ctx.batch ? ctx.calls.flatMap((call) => (call.method === undefined ? [] : [call.method])) : undefined,
     protocolVersion: ctx.mcp.protocolVersion,
     upstream: ctx.upstream?.name,
+    upstreams: ctx.upstream === undefined && ctx.federation && ctx.outcome?.kind !== "rejected" ? [...ctx.federation.upstreams] : undefined,
     statusCode: outcome.statusCode,
     jsonRpcErrorCode: outcome.jsonRpcErrorCode,
     errorCode: outcome.errorCode,
