@@ -128,6 +128,19 @@ describe("mcp-gateway CLI", () => {
     assert.match(out.at(-1)!, /fallback -> math/);
   });
 
+  it("says under federation which calls go to the upstream that lists the name, and the prefixes", async () => {
+    const file = await writeConfig(
+      "federated.yml",
+      `upstreams:\n  - name: math\n    url: "http://10.0.0.11:9000/mcp"\n  - name: kb\n    url: "http://10.0.0.12:9000/mcp"\n    prefix: kb\nfederation:\n  sessionKeys: ["Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0"]\n`,
+    );
+    const result = await runCli(["routes", "-c", file]);
+    assert.equal(result.code, 0, result.stderr);
+    const out = lines(result.stdout);
+    assert.ok(out.some((line) => /tools\/call.*-> the upstream that lists the name/.test(line)), out.join("\n"));
+    assert.ok(out.includes("Federation: math, kb as one server; lists merged, collisions: reject"), out.join("\n"));
+    assert.ok(out.includes("  kb listed as kb.<name>"), out.join("\n"));
+  });
+
   it("prints, per hook, the taps of a plugin file next to the config with name@version", async () => {
     await mkdir(path.join(dir, "plugins"), { recursive: true });
     const runtime = pathToFileURL(path.join(REPO_ROOT, "packages/runtime/dist/index.js")).href;

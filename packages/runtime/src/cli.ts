@@ -85,7 +85,18 @@ function printRoutes(gateway: Gateway, io: Io): void {
       io.out(`  ${++index}. ${match} -> ${rule.upstream}`);
     }
   }
-  io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+  const federation = gateway.config.federation;
+  if (!federation?.enabled) {
+    io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+    return;
+  }
+  // Under federation a catch-all rule does not claim a named call; its owner does (docs/federation.md).
+  const federated = federation.upstreams ?? gateway.config.upstreams.map((upstream) => upstream.name);
+  io.out(`  tools/call, prompts/get, resources/*, completion/complete -> the upstream that lists the name`);
+  io.out(`  fallback -> ${federated[0]!}`);
+  const prefixes = gateway.config.upstreams.filter((upstream) => upstream.prefix && federated.includes(upstream.name));
+  io.out(`Federation: ${federated.join(", ")} as one server; lists merged, collisions: ${federation.collisions}`);
+  for (const upstream of prefixes) io.out(`  ${upstream.name} listed as ${upstream.prefix}${federation.separator}<name>`);
 }
 
 function printPlugins(gateway: Gateway, io: Io): void {
