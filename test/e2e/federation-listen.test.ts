@@ -8,20 +8,9 @@ import { after, before, describe, it } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { MODERN_PROTOCOL_VERSION as MODERN, startModernServer, type ModernServer } from "../fixtures/modern-server.ts";
+import { within } from "../fixtures/raw-upstream.ts";
 
 const WAIT_MS = 5_000;
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 describe("federated subscriptions/listen (2026-07-28)", () => {
   let first: ModernServer;
@@ -60,7 +49,7 @@ describe("federated subscriptions/listen (2026-07-28)", () => {
       changes++;
       nextChange();
     });
-    const subscription = await within(client.listen({ toolsListChanged: true }), "the acknowledgement");
+    const subscription = await within(client.listen({ toolsListChanged: true }), WAIT_MS, "the acknowledgement");
     assert.deepEqual(subscription.honoredFilter, { toolsListChanged: true });
     const [listenFirst] = first.received("subscriptions/listen");
     const [listenSecond] = second.received("subscriptions/listen");
@@ -69,12 +58,12 @@ describe("federated subscriptions/listen (2026-07-28)", () => {
     for (const server of [first, second]) {
       const changed = new Promise<void>((resolve) => (nextChange = resolve));
       server.notifyToolsChanged();
-      await within(changed, "list_changed");
+      await within(changed, WAIT_MS, "list_changed");
     }
     assert.equal(changes, 2);
 
     await subscription.close();
-    await within(Promise.all([listenFirst.closed, listenSecond.closed]), "both upstream subscriptions to close");
+    await within(Promise.all([listenFirst.closed, listenSecond.closed]), WAIT_MS, "both upstream subscriptions to close");
   });
 
   it("merges server/discover and routes a prefixed tool to its upstream under its own name", async () => {

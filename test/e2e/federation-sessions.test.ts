@@ -10,22 +10,11 @@ import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing
 import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
+import { within } from "../fixtures/raw-upstream.ts";
 
 const SESSION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0";
 const TOOLS = ["echo", "add", "slow", "ask", "summarize"];
 const WAIT_MS = 5_000;
-
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 const apiKeys = [
   { id: "alice-key", key: "alice-secret", tenant: "acme", client: "alice" },
@@ -117,17 +106,17 @@ describe("one legacy session across three stateful upstreams", () => {
   });
 
   it("merges the GET streams: a notification from one upstream reaches the client", async () => {
-    await within(alice.getStreamOpened, "the client's GET stream");
+    await within(alice.getStreamOpened, WAIT_MS, "the client's GET stream");
     assert.deepEqual(servers.map((server) => server.openGetStreams), [1, 1, 1]);
     const changed = new Promise<void>((resolve) => alice.client.setNotificationHandler(ResourceListChangedNotificationSchema, () => resolve()));
     servers[2]!.notifyResourceListChanged(servers[2]!.issuedSessions[0]!);
-    await within(changed, "resources/list_changed from gamma");
+    await within(changed, WAIT_MS, "resources/list_changed from gamma");
   });
 
   it("ends every upstream session on DELETE and closes their GET streams", async () => {
     await alice.transport.terminateSession();
     for (const server of servers) assert.deepEqual(server.terminatedSessions, server.issuedSessions);
-    await within(Promise.all(servers.map((server) => server.getStreamsClosed())), "the upstream GET streams to close");
+    await within(Promise.all(servers.map((server) => server.getStreamsClosed())), WAIT_MS, "the upstream GET streams to close");
   });
 });
 

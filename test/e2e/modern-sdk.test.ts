@@ -15,22 +15,10 @@ import {
   startModernServer,
   type ModernServer,
 } from "../fixtures/modern-server.ts";
+import { within } from "../fixtures/raw-upstream.ts";
 
 /** Upper bound for waiting on an event that should happen at once; only guards against a hang. */
 const WAIT_MS = 5_000;
-
-/** Resolves with `promise`, or rejects naming `what` if it takes longer than WAIT_MS. */
-async function within<T>(promise: Promise<T>, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), WAIT_MS);
-  });
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** The headers of every request the client put on the wire, so the test can compare them with what the upstream got. */
 function recordingFetch(sent: Headers[]): FetchLike {
@@ -135,17 +123,17 @@ describe("modern era (2026-07-28) through the gateway with the 2.x SDKs", () => 
 
   it("streams subscriptions/listen: acknowledgement, then list_changed; closing it closes the upstream request", async () => {
     const changed = new Promise<unknown>((resolve) => client.setNotificationHandler("notifications/tools/list_changed", resolve));
-    const subscription = await within(client.listen({ toolsListChanged: true }), "the acknowledgement");
+    const subscription = await within(client.listen({ toolsListChanged: true }), WAIT_MS, "the acknowledgement");
     assert.deepEqual(subscription.honoredFilter, { toolsListChanged: true });
 
     server.notifyToolsChanged();
-    const notification = (await within(changed, "notifications/tools/list_changed")) as { params?: { _meta?: Record<string, unknown> } };
+    const notification = (await within(changed, WAIT_MS, "notifications/tools/list_changed")) as { params?: { _meta?: Record<string, unknown> } };
     const [listen] = server.received("subscriptions/listen").slice(-1);
     assert.ok(listen, "the listen request reached the upstream");
     assert.equal(notification.params?._meta?.["io.modelcontextprotocol/subscriptionId"], (listen.body as { id: unknown }).id);
 
     await subscription.close();
-    await within(listen.closed, "the upstream listen request to close");
+    await within(listen.closed, WAIT_MS, "the upstream listen request to close");
     assert.equal(await subscription.closed, "local");
   });
 
@@ -170,12 +158,12 @@ describe("modern era (2026-07-28) through the gateway with the 2.x SDKs", () => 
         received += Buffer.from(value).toString("utf8");
       }
     };
-    await within(readUntil("notifications/subscriptions/acknowledged"), "the acknowledgement");
+    await within(readUntil("notifications/subscriptions/acknowledged"), WAIT_MS, "the acknowledgement");
     const [listen] = server.received("subscriptions/listen").slice(before);
     assert.ok(listen, "the listen request reached the upstream");
 
     disconnect.abort();
-    await within(listen.closed, "the upstream listen request to close");
+    await within(listen.closed, WAIT_MS, "the upstream listen request to close");
     assert.equal(server.received("notifications/cancelled").filter((request) => JSON.stringify(request.body).includes("raw-listen")).length, 0);
   });
 });
