@@ -17,6 +17,18 @@ import { CLI_BIN, REPO_ROOT, spawnGateway, type SpawnedGateway } from "../helper
 
 const example = (...parts: string[]) => path.join(REPO_ROOT, "examples", ...parts);
 
+/**
+ * An example's config.yml as a test runs it: the gateway on a free port and each upstream URL
+ * `http://127.0.0.1:<port>/mcp` replaced by where the test started that upstream. Returns its path.
+ */
+async function localConfig(dir: string, name: string, upstreams: readonly (readonly [port: number, url: string])[]): Promise<string> {
+  let config = (await readFile(example(name, "config.yml"), "utf8")).replace("port: 8080", "port: 0");
+  for (const [port, url] of upstreams) config = config.replace(`"http://127.0.0.1:${port}/mcp"`, JSON.stringify(url));
+  const file = path.join(dir, "config.yml");
+  await writeFile(file, config);
+  return file;
+}
+
 interface RunResult {
   code: number | null;
   stdout: string;
@@ -49,12 +61,9 @@ describe("examples/multi-upstream routes each request to the upstream that owns 
   before(async () => {
     running = await startUpstreams({ ports: { "mcp-math": 0, "mcp-kb": 0, "mcp-reports": 0 } });
     dir = await mkdtemp(path.join(tmpdir(), "mcpgw-multi-"));
-    let config = (await readFile(example("multi-upstream", "config.yml"), "utf8")).replace("port: 8080", "port: 0");
-    for (const [name, port] of [["mcp-math", 9101], ["mcp-kb", 9102], ["mcp-reports", 9103]] as const) {
-      config = config.replace(`"http://127.0.0.1:${port}/mcp"`, JSON.stringify(running.upstreams[name].url));
-    }
-    await writeFile(path.join(dir, "config.yml"), config);
-    gateway = await spawnGateway(path.join(dir, "config.yml"));
+    const ports = { "mcp-math": 9101, "mcp-kb": 9102, "mcp-reports": 9103 } as const;
+    const config = await localConfig(dir, "multi-upstream", (Object.keys(ports) as UpstreamName[]).map((name) => [ports[name], running.upstreams[name].url]));
+    gateway = await spawnGateway(config);
     client = await connectLegacyClient(gateway.url);
   });
   after(async () => {
@@ -113,12 +122,11 @@ describe("examples/federation serves one session across two stateful upstreams",
   before(async () => {
     running = await startFederatedUpstreams({ ports: { math: 0, kb: 0 } });
     dir = await mkdtemp(path.join(tmpdir(), "mcpgw-federation-"));
-    const config = (await readFile(example("federation", "config.yml"), "utf8"))
-      .replace("port: 8080", "port: 0")
-      .replace('"http://127.0.0.1:9201/mcp"', JSON.stringify(running.upstreams.math.url))
-      .replace('"http://127.0.0.1:9202/mcp"', JSON.stringify(running.upstreams.kb.url));
-    await writeFile(path.join(dir, "config.yml"), config);
-    gateway = await spawnGateway(path.join(dir, "config.yml"), { env: { ...process.env, MCP_GATEWAY_SESSION_KEY: SESSION_KEY } });
+    const config = await localConfig(dir, "federation", [
+      [9201, running.upstreams.math.url],
+      [9202, running.upstreams.kb.url],
+    ]);
+    gateway = await spawnGateway(config, { env: { ...process.env, MCP_GATEWAY_SESSION_KEY: SESSION_KEY } });
     client = await connectLegacyClient(gateway.url);
   });
   after(async () => {
