@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
-import { startRawUpstream, type RawUpstream } from "../fixtures/raw-upstream.ts";
+import { startRawUpstream, within, type RawUpstream } from "../fixtures/raw-upstream.ts";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
 
 const SESSION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0";
@@ -120,5 +120,14 @@ describe("federation: pagination, prompts, resources, limits and refusals", () =
     assert.match(mixed.text, /one upstream/);
     const single = await gateway.post([call(10, "p1"), call(11, "p2")], headers);
     assert.equal(single.status, 200);
+  });
+
+  it("ends the merged GET stream at shutdown without waiting for the drain timeout, and lets go of the upstream's", async () => {
+    await within(client.getStreamOpened, 5_000, "the client's merged GET stream");
+    assert.equal(legacy.openGetStreams, 1);
+    const started = performance.now();
+    await gateway.close();
+    assert.ok(performance.now() - started < gateway.gateway.config.server.shutdownTimeoutMs, "shutdown did not wait for the stream");
+    await within(legacy.getStreamsClosed(), 5_000, "the upstream GET stream to close");
   });
 });
