@@ -69,6 +69,30 @@ function sendJson(res: ServerResponse, status: number, body: unknown, headers: R
   return { kind: "served", statusCode: status };
 }
 
+interface Settled<T> {
+  /** Members that answered, in config order (merges depend on it). */
+  answered: { member: Member; value: T }[];
+  failed: { member: Member; error: unknown }[];
+}
+
+/** Asks every member at once; each answers or fails on its own, and config order is kept. */
+async function settleEach<T>(members: Iterable<Member>, ask: (member: Member) => Promise<T>): Promise<Settled<T>> {
+  const outcomes = await Promise.all(
+    [...members].map((member) =>
+      ask(member).then(
+        (value) => ({ member, value, failed: false as const }),
+        (error: unknown) => ({ member, error, failed: true as const }),
+      ),
+    ),
+  );
+  const settled: Settled<T> = { answered: [], failed: [] };
+  for (const outcome of outcomes) {
+    if (outcome.failed) settled.failed.push({ member: outcome.member, error: outcome.error });
+    else settled.answered.push({ member: outcome.member, value: outcome.value });
+  }
+  return settled;
+}
+
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
@@ -175,29 +199,21 @@ export class Federation {
 
   async #initialize(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, call: McpCall): Promise<ForwardResult> {
     const body = this.#body(ctx);
-    const settled = await Promise.all(
-      [...this.#members.values()].map(async (member) => {
-        try {
-          const answered = await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, call.id);
-          const sessionId = answered.headers["mcp-session-id"];
-          return { member, result: resultOf(member.upstream.name, answered), sessionId: typeof sessionId === "string" ? sessionId : undefined };
-        } catch (error) {
-          return { member, error };
-        }
-      }),
-    );
-    const joined = settled.filter((entry): entry is typeof entry & { result: Record<string, unknown> } => "result" in entry);
-    const failed = settled.filter((entry): entry is typeof entry & { error: unknown } => "error" in entry);
+    const { answered: joined, failed } = await settleEach(this.#members.values(), async (member) => {
+      const answered = await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, call.id);
+      const sessionId = answered.headers["mcp-session-id"];
+      return { result: resultOf(member.upstream.name, answered), sessionId: typeof sessionId === "string" ? sessionId : undefined };
+    });
     this.#reportPartial(ctx, "initialize", failed);
     if (!joined.length || (failed.length && this.#deps.config.onUpstreamError === "fail")) throw this.#fanOutFailure(failed);
 
-    const results: UpstreamResult[] = joined.map(({ member, result }) => ({ upstream: member.upstream.name, result }));
+    const results: UpstreamResult[] = joined.map(({ member, value }) => ({ upstream: member.upstream.name, result: value.result }));
     const requestedVersion = String((call.message.params as { protocolVersion?: unknown } | undefined)?.protocolVersion ?? "");
     const merged = mergeInitializeResults({ requestedVersion, serverInfo: this.#deps.serverInfo, results });
     if (failed.length) merged._meta = { [PARTIAL_META_KEY]: failed.map(({ member, error }) => ({ upstream: member.upstream.name, error: errorText(error) })) };
     const token = this.#sealer.seal({
       sub: { tenant: ctx.subject!.tenant, client: ctx.subject!.client },
-      upstreams: Object.fromEntries(joined.map(({ member, sessionId }) => [member.upstream.name, sessionId ?? ""])),
+      upstreams: Object.fromEntries(joined.map(({ member, value }) => [member.upstream.name, value.sessionId ?? ""])),
     });
     (ctx as { federation: RequestContext["federation"] }).federation = Object.freeze({ upstreams: joined.map(({ member }) => member.upstream.name), byOwner: false });
     return sendJson(res, 200, { jsonrpc: "2.0", id: call.id, result: merged }, { "mcp-session-id": token });
@@ -250,19 +266,11 @@ export class Federation {
       }
       add(origin.upstream, { ...call.message, id: origin.originalId });
     }
-    const outcomes = await Promise.all(
-      [...byUpstream].map(async ([name, messages]) => {
-        const member = session.members.get(name)!;
-        const body = JSON.stringify(ctx.batch ? messages : messages.length === 1 ? messages[0] : messages);
-        try {
-          await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, undefined);
-          return undefined;
-        } catch (err) {
-          return { member, error: err };
-        }
-      }),
-    );
-    const failed = outcomes.filter((outcome) => outcome !== undefined);
+    const { failed } = await settleEach([...byUpstream.keys()].map((name) => session.members.get(name)!), async (member) => {
+      const messages = byUpstream.get(member.upstream.name)!;
+      const body = JSON.stringify(ctx.batch ? messages : messages.length === 1 ? messages[0] : messages);
+      await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, undefined);
+    });
     this.#reportPartial(ctx, ctx.calls[0]?.method ?? "response", failed);
     if (failed.length && failed.length === byUpstream.size) throw this.#fanOutFailure(failed);
     res.writeHead(202, this.#sessionHeader(session));
@@ -299,22 +307,12 @@ export class Federation {
 
   /** Sends one call to every member and collects the results, leaving failures out as configured. */
   async #fanOut(ctx: RequestContext, req: IncomingMessage, session: FederatedSession, call: McpCall, body: string | Buffer) {
-    const settled = await Promise.all(
-      [...session.members.values()].map(async (member) => {
-        try {
-          const answered = await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, call.id);
-          return { member, result: resultOf(member.upstream.name, answered), error: undefined };
-        } catch (error) {
-          return { member, result: undefined, error };
-        }
-      }),
+    const { answered, failed } = await settleEach(session.members.values(), async (member) =>
+      resultOf(member.upstream.name, await exchange(member.upstream, "POST", await this.#headers(ctx, req, member, "POST", { fanOut: true }), body, call.id)),
     );
-    const results: UpstreamResult[] = [];
-    const failures: { member: Member; error: unknown }[] = [];
-    for (const entry of settled) {
-      if (entry.result) results.push({ upstream: entry.member.upstream.name, result: entry.result });
-      else if (!(entry.error instanceof UpstreamRpcError && entry.error.code === METHOD_NOT_FOUND)) failures.push(entry);
-    }
+    const results: UpstreamResult[] = answered.map(({ member, value }) => ({ upstream: member.upstream.name, result: value }));
+    // An upstream without the method (-32601) has nothing to add; that is not a failure.
+    const failures = failed.filter(({ error }) => !(error instanceof UpstreamRpcError && error.code === METHOD_NOT_FOUND));
     this.#reportPartial(ctx, call.method!, failures);
     if ((failures.length && this.#deps.config.onUpstreamError === "fail") || (!results.length && failures.length)) throw this.#fanOutFailure(failures);
     return { results, failed: failures.map(({ member, error }) => ({ upstream: member.upstream.name, error: errorText(error) })) };
