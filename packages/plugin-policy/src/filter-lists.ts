@@ -36,5 +36,6 @@ export function filterListResult(method: string, result: unknown, policy: Subjec
     // An item policy cannot name is one it cannot allow.
     return typeof name === "string" && policy.denial(spec.use(name)) === undefined;
   });
-  return { ...result, [spec.key]: visible };
+  // Nothing hidden: the same result, so the runtime can send the upstream's bytes unchanged.
+  return visible.length === items.length ? result : { ...result, [spec.key]: visible };
 }

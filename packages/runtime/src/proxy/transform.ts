@@ -20,16 +20,22 @@ async function transformMessage(message: unknown, hooks: GatewayHooks, ctx: Requ
   const call = calls.get(response.id);
   if (!call?.method) return message;
   const result = await hooks.transformResult.for(call.method).promise(response.result, ctx, call);
-  return { ...response, result };
+  return result === response.result ? message : { ...response, result };
 }
 
-/** Rewrites a buffered JSON body (single response or batch). */
+/**
+ * Rewrites a buffered JSON body (single response or batch). When every tap handed back the result
+ * it was given (the runtime only reading tools/list, a filter with nothing to remove), the
+ * upstream's bytes go out as they came: no second serialisation.
+ */
 export async function transformJson(body: string, hooks: GatewayHooks, ctx: RequestContext, calls: Map<unknown, McpCall>): Promise<string> {
   const parsed: unknown = JSON.parse(body);
-  const out = Array.isArray(parsed)
-    ? await Promise.all(parsed.map((message) => transformMessage(message, hooks, ctx, calls)))
-    : await transformMessage(parsed, hooks, ctx, calls);
-  return JSON.stringify(out);
+  if (Array.isArray(parsed)) {
+    const out = await Promise.all(parsed.map((message) => transformMessage(message, hooks, ctx, calls)));
+    return out.every((message, index) => message === parsed[index]) ? body : JSON.stringify(out);
+  }
+  const out = await transformMessage(parsed, hooks, ctx, calls);
+  return out === parsed ? body : JSON.stringify(out);
 }
 
 /**
