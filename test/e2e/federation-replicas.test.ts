@@ -65,7 +65,7 @@ describe("one federated session served by two gateway processes in turn", () => 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("lists, calls each upstream and answers an elicitation with requests alternating between replicas", async () => {
+  it("lists, calls each upstream, answers an elicitation and gets progress with requests alternating between replicas", async () => {
     assert.deepEqual(servers.map((server) => server.issuedSessions.length), [1, 1]);
     for (let round = 0; round < 2; round++) {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
@@ -74,6 +74,10 @@ describe("one federated session served by two gateway processes in turn", () => 
       assert.equal(firstText(await client.callTool({ name: "kb.echo", arguments: { message: `round ${round}` } })), `round ${round}`);
     }
     assert.equal(firstText(await client.callTool({ name: "kb.ask", arguments: { question: "?" } })), "answer: 42");
+    const progress: number[] = [];
+    const slow = await client.callTool({ name: "kb.slow", arguments: { steps: 3 } }, undefined, { onprogress: ({ progress: step }) => progress.push(step) });
+    assert.equal(firstText(slow), "done after 3 steps");
+    assert.deepEqual(progress, [1, 2, 3]);
     assert.ok(servedBy.includes(0) && servedBy.includes(1), "both replicas served the session");
     assert.deepEqual(servers.map((server) => server.issuedSessions.length), [1, 1], "no replica opened upstream sessions of its own");
   });
