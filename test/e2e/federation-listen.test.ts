@@ -66,7 +66,7 @@ describe("federated subscriptions/listen (2026-07-28)", () => {
     await within(Promise.all([listenFirst.closed, listenSecond.closed]), WAIT_MS, "both upstream subscriptions to close");
   });
 
-  it("merges server/discover and routes a prefixed tool to its upstream under its own name", async () => {
+  it("merges server/discover and routes each tool to its upstream, a prefixed one under its own name", async () => {
     const discovered = await client.discover();
     assert.deepEqual(discovered.supportedVersions, [MODERN]);
     assert.equal((discovered._meta?.["io.modelcontextprotocol/serverInfo"] as { name?: string }).name, "mcp-gateway");
@@ -80,6 +80,11 @@ describe("federated subscriptions/listen (2026-07-28)", () => {
     assert.equal((call?.body as { params: { name: string } }).params.name, "echo");
     assert.equal(call?.headers["mcp-name"], "echo");
     assert.equal(first.received("tools/call").length, 0);
+
+    const own = await client.callTool({ name: "echo", arguments: { text: "first" } });
+    assert.deepEqual(own.content, [{ type: "text", text: "first" }]);
+    assert.equal(first.received("tools/call").length, 1, "the unprefixed name reached the first upstream");
+    assert.equal(second.received("tools/call").length, before + 1);
   });
 
   it("carries a multi round-trip call (input_required, then the retry) and mirrored Mcp-Param headers to the owner", async () => {
