@@ -120,6 +120,8 @@ describe("federation: pagination, prompts, resources, limits and refusals", () =
     assert.match(mixed.text, /one upstream/);
     const single = await gateway.post([call(10, "p1"), call(11, "p2")], headers);
     assert.equal(single.status, 200);
+    const unnamed = await gateway.post([{ jsonrpc: "2.0", id: 12, method: "tools/call", params: {} }, call(13, "p1")], headers);
+    assert.equal(unnamed.status, 400, "a call without a name cannot be routed in a batch");
   });
 
   it("ends the merged GET stream at shutdown without waiting for the drain timeout, and lets go of the upstream's", async () => {

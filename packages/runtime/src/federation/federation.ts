@@ -453,19 +453,27 @@ export class Federation {
     });
   }
 
-  /** A batch is forwarded whole when every message in it goes to the same upstream. */
+  /**
+   * A batch is forwarded whole when every message in it goes to the same upstream: the one a
+   * routing rule names (route plugins decide a batch by its first request), else the common owner.
+   */
   async #batch(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, session: FederatedSession): Promise<ForwardResult> {
-    const destinations = new Set<string>();
+    const owners: Owner[] = [];
     for (const call of ctx.calls) {
-      const single = call.kind === "request" && call.method !== undefined && OWNED_METHODS.has(call.method);
-      if (!single) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", `Invalid Request: with federation, a batch may only hold calls to one upstream (${call.method ?? "a response"} is not one)`);
-      const owner = await this.#owner(ctx, req, session, call, ownedName(call)!);
-      if (!owner) throw GatewayError.from("MCPGW_ERR_UNKNOWN_NAME", `Unknown ${ownedName(call)!.label}: ${ownedName(call)!.name}`);
-      if (owner.originalName !== ownedName(call)!.name) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", "Invalid Request: a batch cannot call renamed names");
-      destinations.add(owner.upstream);
+      const target = call.kind === "request" && call.method !== undefined && OWNED_METHODS.has(call.method) ? ownedName(call) : undefined;
+      if (!target) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", `Invalid Request: with federation, a batch may only hold named calls to one upstream (${call.method ?? "a response"} is not one)`);
+      const owner = await this.#owner(ctx, req, session, call, target);
+      if (!owner) throw GatewayError.from("MCPGW_ERR_UNKNOWN_NAME", `Unknown ${target.label}: ${target.name}`);
+      if (owner.originalName !== target.name) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", "Invalid Request: a batch cannot call renamed names");
+      owners.push(owner);
     }
+    const routed = await this.#deps.hooks.route.promise(ctx);
+    const destinations = new Set(routed === undefined ? owners.map((owner) => owner.upstream) : [routed]);
     if (destinations.size > 1) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", "Invalid Request: with federation, a batch may only hold calls to one upstream");
-    return this.#forwardTo(ctx, req, res, session, session.members.get([...destinations][0]!)!, undefined);
+    const [name] = destinations;
+    const member = session.members.get(name!);
+    if (!member) throw GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${name}" is not part of this session; initialize again`);
+    return this.#forwardTo(ctx, req, res, session, member, undefined);
   }
 
   // ---- event streams ----------------------------------------------------------------------------
