@@ -35,44 +35,16 @@ export class UpstreamRpcError extends Error {
  * One request to one upstream whose whole answer the gateway needs before it can answer (a
  * fan-out): sends `body`, reads the answer as JSON or as an event stream that ends after the
  * response, and returns the response with the given id. Transport failures become the usual
- * 502/504; an HTTP error status is a 502 naming the status.
+ * 502/504; an HTTP error status is a 502 naming the status. The answer is collected by a dispatch
+ * handler, with no stream or async iterator per call: a list fans out to every upstream.
  */
 export async function exchange(upstream: Upstream, method: "POST" | "DELETE", headers: Record<string, string>, body: string | Buffer | undefined, id: unknown): Promise<Exchanged> {
-  let answer;
-  try {
-    answer = await upstream.pool.request({
-      path: upstream.path,
-      method,
-      headers,
-      body: body ?? null,
-      headersTimeout: upstream.timeoutMs,
-      bodyTimeout: upstream.timeoutMs,
-    });
-  } catch (err) {
-    throw upstreamFailure(err, upstream);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  try {
-    for await (const chunk of answer.body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > MAX_FAN_OUT_ANSWER_BYTES) {
-        answer.body.destroy();
-        throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" answered more than ${MAX_FAN_OUT_ANSWER_BYTES} bytes`);
-      }
-      chunks.push(chunk);
-    }
-  } catch (err) {
-    if (err instanceof GatewayError) throw err;
-    throw upstreamFailure(err, upstream);
-  }
-  const status = answer.statusCode;
-  if (method === "DELETE" || status === 202) return { status, headers: answer.headers, response: undefined };
+  const { status, headers: answerHeaders, text } = await collect(upstream, method, headers, body);
+  if (method === "DELETE" || status === 202) return { status, headers: answerHeaders, response: undefined };
   if (status >= 400) {
     throw GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${upstream.name}" answered HTTP ${status}`, { data: { upstreamStatus: status } });
   }
-  const text = Buffer.concat(chunks).toString("utf8");
-  const contentType = String(answer.headers["content-type"] ?? "");
+  const contentType = String(answerHeaders["content-type"] ?? "");
   let messages: unknown[];
   try {
     messages = contentType.startsWith("text/event-stream") ? messagesOfEventStream(text) : [JSON.parse(text)].flat();
@@ -80,7 +52,49 @@ export async function exchange(upstream: Upstream, method: "POST" | "DELETE", he
     throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" sent a body that is not JSON`, { cause: err });
   }
   const response = messages.find((message) => (message as { id?: unknown } | null)?.id === id && !("method" in (message as object))) as Exchanged["response"];
-  return { status, headers: answer.headers, response };
+  return { status, headers: answerHeaders, response };
+}
+
+interface Collected {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+}
+
+/** The whole answer of one request, up to MAX_FAN_OUT_ANSWER_BYTES. */
+function collect(upstream: Upstream, method: "POST" | "DELETE", headers: Record<string, string>, body: string | Buffer | undefined): Promise<Collected> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let status = 0;
+    let answerHeaders: IncomingHttpHeaders = {};
+    let tooLarge: GatewayError | undefined;
+    upstream.pool.dispatch(
+      { path: upstream.path, method, headers, body: body ?? null, headersTimeout: upstream.timeoutMs, bodyTimeout: upstream.timeoutMs },
+      {
+        onRequestStart() {},
+        onResponseStart(_controller, statusCode, responseHeaders: IncomingHttpHeaders) {
+          status = statusCode;
+          answerHeaders = responseHeaders;
+        },
+        onResponseData(controller, chunk: Buffer) {
+          size += chunk.length;
+          if (size > MAX_FAN_OUT_ANSWER_BYTES) {
+            tooLarge = GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" answered more than ${MAX_FAN_OUT_ANSWER_BYTES} bytes`);
+            controller.abort(tooLarge);
+            return;
+          }
+          chunks.push(chunk);
+        },
+        onResponseEnd() {
+          resolve({ status, headers: answerHeaders, text: Buffer.concat(chunks, size).toString("utf8") });
+        },
+        onResponseError(_controller, err) {
+          reject(tooLarge ?? upstreamFailure(err, upstream));
+        },
+      },
+    );
+  });
 }
 
 /** The `result` of an exchange, or the error it stands for. */
