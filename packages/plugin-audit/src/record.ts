@@ -46,30 +46,33 @@ export function auditRecord(ctx: RequestContext, environment: string): AuditReco
   const outcome = ctx.outcome ?? { kind: "aborted" as const, statusCode: 0 };
   const { timings, subject } = ctx;
   const first = ctx.calls[0];
-  const record: AuditRecord = {
-    requestId: ctx.id,
-    environment,
-    tenant: subject?.tenant,
-    client: subject?.client,
-    apiKeyId: subject?.id,
-    httpMethod: ctx.http.method,
-    mcpMethod: first?.method,
-    toolName: first?.toolName,
-    resourceUri: first?.resourceUri,
-    promptName: first?.promptName,
-    batchSize: ctx.batch ? ctx.calls.length : undefined,
-    mcpMethods: ctx.batch ? ctx.calls.flatMap((call) => (call.method === undefined ? [] : [call.method])) : undefined,
-    protocolVersion: ctx.mcp.protocolVersion,
-    upstream: ctx.upstream?.name,
-    upstreams: ctx.upstream === undefined && ctx.federation && ctx.outcome?.kind !== "rejected" ? [...ctx.federation.upstreams] : undefined,
-    statusCode: outcome.statusCode,
-    jsonRpcErrorCode: outcome.jsonRpcErrorCode,
-    errorCode: outcome.errorCode,
-    rejectedBy: outcome.plugin,
-    outcome: outcome.kind,
-    durationMs: ms((timings.end ?? performance.now()) - timings.start),
-    upstreamMs: timings.upstreamStart !== undefined && timings.upstreamHeaders !== undefined ? ms(timings.upstreamHeaders - timings.upstreamStart) : undefined,
+  // Absent fields are never assigned (rather than assigned and deleted): the record keeps the
+  // documented field order and stays a fast-properties object for the logger to serialise.
+  const record = { requestId: ctx.id, environment } as AuditRecord;
+  const set = <K extends keyof AuditRecord>(key: K, value: AuditRecord[K] | undefined) => {
+    if (value !== undefined) record[key] = value;
   };
-  for (const key of Object.keys(record) as (keyof AuditRecord)[]) if (record[key] === undefined) delete record[key];
+  set("tenant", subject?.tenant);
+  set("client", subject?.client);
+  set("apiKeyId", subject?.id);
+  set("httpMethod", ctx.http.method);
+  set("mcpMethod", first?.method);
+  set("toolName", first?.toolName);
+  set("resourceUri", first?.resourceUri);
+  set("promptName", first?.promptName);
+  if (ctx.batch) {
+    set("batchSize", ctx.calls.length);
+    set("mcpMethods", ctx.calls.flatMap((call) => (call.method === undefined ? [] : [call.method])));
+  }
+  set("protocolVersion", ctx.mcp.protocolVersion);
+  set("upstream", ctx.upstream?.name);
+  if (ctx.upstream === undefined && ctx.federation && outcome.kind !== "rejected") set("upstreams", [...ctx.federation.upstreams]);
+  set("statusCode", outcome.statusCode);
+  set("jsonRpcErrorCode", outcome.jsonRpcErrorCode);
+  set("errorCode", outcome.errorCode);
+  set("rejectedBy", outcome.plugin);
+  set("outcome", outcome.kind);
+  set("durationMs", ms((timings.end ?? performance.now()) - timings.start));
+  if (timings.upstreamStart !== undefined && timings.upstreamHeaders !== undefined) set("upstreamMs", ms(timings.upstreamHeaders - timings.upstreamStart));
   return record;
 }

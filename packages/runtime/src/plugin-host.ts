@@ -42,17 +42,21 @@ export function createPluginHooks(
       const stage = stageOverride ?? options.stage;
       const before = options.before === undefined ? [] : [options.before].flat();
       records.push({ hook: hookName, plugin, before });
+      // Built once per tap, not per call: the wrapper runs on every request.
+      const rejectAnnotated = (err: unknown) => Promise.reject(annotate(err, plugin, hookName));
+      const call = fn as (a: never, b: never, c: never) => Promise<unknown>;
       hook.tapPromise(
         {
           name: plugin,
           ...(stage === undefined ? {} : { stage: resolveStage(stage) }),
           ...(before.length ? { before } : {}),
         },
-        (...args: never[]) => {
+        // Hooks pass at most three arguments (transformResult: result, ctx, call).
+        (a: never, b: never, c: never) => {
           try {
-            return fn(...args).catch((err: unknown) => Promise.reject(annotate(err, plugin, hookName)));
+            return call(a, b, c).catch(rejectAnnotated);
           } catch (err) {
-            return Promise.reject(annotate(err, plugin, hookName));
+            return rejectAnnotated(err);
           }
         },
       );
