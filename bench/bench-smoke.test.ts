@@ -105,7 +105,10 @@ describe("npm run bench -- --smoke", () => {
     const fanOut = output.scenarios.find((scenario) => scenario.scenario === "fan-out");
     const federated = fanOut?.targets.find((outcome) => outcome.target === "gateway-fanout");
     assert.equal(federated?.status, "ok", federated?.note);
+    assert.ok(federated.summary!.rps! > 0);
     assert.ok(federated.summary!.proxyCpuUsPerRequest! > 0);
+    assert.ok(federated.summary!.p50Us! > 0, "p50 on one connection");
+    assert.equal(typeof federated.summary!.extraCpuUsPerRequest, "number", "CPU over the pass-through gateway's");
   });
 
   it("says why each target it skipped was not measured", () => {

@@ -13,14 +13,14 @@ import { Fleet } from "./lib/fleet.js";
 import { cli } from "./lib/gateway-process.js";
 import { startLineup, subset, type StartedLineup } from "./lib/lineup.js";
 import type { Workload } from "./lib/load.js";
-import { callRequest, echoAnswer, ECHO_MESSAGE, largeAnswer, request, toolsListVerifier } from "./lib/mcp-fixtures.js";
+import { callRequest, echoAnswer, ECHO_MESSAGE, largeAnswer, request } from "./lib/mcp-fixtures.js";
 import { HELP, parseOptions, type BenchOptions, type ScenarioName } from "./lib/options.js";
 import { REPO_ROOT, RESULTS_DIR } from "./lib/paths.js";
-import { expectedTools } from "./lib/preflight.js";
+import { toolsListCheck } from "./lib/preflight.js";
 import { profileGateway, type ProfileOutcome } from "./lib/profile-run.js";
 import { formatTables, summaryLine } from "./lib/report.js";
 import type { ScenarioResult } from "./lib/results.js";
-import { latencyScenario, sseScenario, throughputScenario, type RoundPlan } from "./lib/scenarios.js";
+import { fanOutScenario, latencyScenario, sseScenario, throughputScenario, type RoundPlan } from "./lib/scenarios.js";
 import type { Target, TargetName } from "./lib/targets.js";
 import { startUpstream } from "./lib/upstream-process.js";
 
@@ -42,7 +42,7 @@ const listWorkload = (connections: number) => (target: Target): Workload => ({
   name: "tools/list",
   body: request(1, "tools/list"),
   connections,
-  expect: toolsListVerifier(expectedTools(target)),
+  expect: toolsListCheck(target),
 });
 
 const largeWorkload = (connections: number): Workload => ({
@@ -89,7 +89,7 @@ interface Output {
 
 async function runScenarios(options: BenchOptions, output: Output, dir: string, stamp: string): Promise<void> {
   const upstream = await startUpstream(options.keepaliveMs);
-  const fleet = new Fleet(upstream, dir);
+  const fleet = new Fleet(upstream, dir, options.keepaliveMs);
   const wants = (name: ScenarioName) => options.scenarios.includes(name);
   const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
   try {
@@ -114,10 +114,11 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
       }
     }
     if (wants("fan-out")) {
-      // tools/list merged from three upstreams, against one upstream's list direct and passed through.
+      // tools/list merged from three upstream processes (sent without a session: the fixtures are
+      // stateless), against one upstream's list direct and passed through by the bare gateway.
       const lineup = await startLineup(fleet, ["direct", "gateway", "gateway-fanout"], { label: "fan-out" }, log);
       try {
-        output.scenarios.push(await throughputScenario("fan-out", lineup, listWorkload(options.connections), plan(options.shortDuration, options.warmup)));
+        output.scenarios.push(await fanOutScenario(lineup, listWorkload(options.connections), plan(options.shortDuration, options.warmup)));
       } finally {
         await lineup.stop();
       }

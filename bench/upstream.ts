@@ -4,13 +4,16 @@
  *
  * POST /mcp       initialize, tools/list (20 tools), tools/call (echo ~200 B, `large` 1 MiB,
  *                 `stream` answered as SSE), notifications (202)
+ *                 With `--tool-prefix P` (or BENCH_UPSTREAM_TOOL_PREFIX) every tool is
+ *                 listed as `P.<name>`, and a call to a name without `P.` is an unknown
+ *                 tool: the fan-out scenario runs three upstreams whose lists do not collide.
  * GET  /mcp       a long-lived event stream: `: open` at once, then `: keepalive` every tick
  * DELETE /mcp     ends a session (200)
  * GET  /_bench/stats                 open streams, totals, RSS
  * POST /_bench/reset?session=ID      destroys the open streams of that session (all without ID)
  *
- * Run as a child: `node --import tsx bench/upstream.ts [--keepalive-ms 1000]`; prints one JSON
- * line `{"url": "..."}` once listening and stops on SIGTERM.
+ * Run as a child: `node --import tsx bench/upstream.ts [--keepalive-ms 1000] [--tool-prefix P]`;
+ * prints one JSON line `{"url": "..."}` once listening and stops on SIGTERM.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -25,6 +28,7 @@ import {
   STREAM_OPEN_COMMENT,
   streamAnswer,
   toolsListAnswer,
+  toolsOf,
 } from "./lib/mcp-fixtures.js";
 
 interface Message {
@@ -41,7 +45,9 @@ interface OpenStream {
 
 const JSON_HEADERS = { "content-type": "application/json" };
 
-export function createUpstream(options: { keepaliveMs: number }) {
+export function createUpstream(options: { keepaliveMs: number; toolPrefix?: string }) {
+  const tools = toolsOf(options.toolPrefix);
+  const ownPrefix = options.toolPrefix ? `${options.toolPrefix}.` : undefined;
   const streams = new Set<OpenStream>();
   let streamsOpened = 0;
   let requests = 0;
@@ -70,9 +76,16 @@ export function createUpstream(options: { keepaliveMs: number }) {
     if (method === "initialize") {
       return send(res, 200, initializeAnswer(id), { ...JSON_HEADERS, "mcp-session-id": SESSION_ID });
     }
-    if (method === "tools/list") return send(res, 200, toolsListAnswer(id));
+    if (method === "tools/list") return send(res, 200, toolsListAnswer(id, tools));
     if (method === "tools/call") {
-      const tool = message.params?.name;
+      let tool = message.params?.name;
+      if (ownPrefix) {
+        // Another upstream's tool: a gateway that routed it here got its routing wrong.
+        if (typeof tool !== "string" || !tool.startsWith(ownPrefix)) {
+          return send(res, 200, JSON.stringify({ jsonrpc: "2.0", id, error: { code: -32602, message: `Unknown tool: ${String(tool)}` } }));
+        }
+        tool = tool.slice(ownPrefix.length);
+      }
       const text = message.params?.arguments?.message;
       const reply = typeof text === "string" ? text : "";
       if (tool === "large") return send(res, 200, large(id));
@@ -165,8 +178,8 @@ export function createUpstream(options: { keepaliveMs: number }) {
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { "keepalive-ms": { type: "string", default: "1000" } } });
-  const upstream = createUpstream({ keepaliveMs: Number(values["keepalive-ms"]) });
+  const { values } = parseArgs({ options: { "keepalive-ms": { type: "string", default: "1000" }, "tool-prefix": { type: "string" } } });
+  const upstream = createUpstream({ keepaliveMs: Number(values["keepalive-ms"]), toolPrefix: values["tool-prefix"] ?? process.env.BENCH_UPSTREAM_TOOL_PREFIX });
   const url = await upstream.listen();
   process.stdout.write(`${JSON.stringify({ url })}\n`);
   const stop = () => void upstream.close().then(() => process.exit(0));

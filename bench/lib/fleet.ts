@@ -2,14 +2,14 @@
  * Starts the targets the scenarios compare, each with its own processes, or says why one is
  * not available. Everything started here is stopped by PID (see children.ts).
  */
-import { AUTH_HEADERS, fanOutConfig, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
+import { AUTH_HEADERS, FAN_OUT_PREFIXES, fanOutConfig, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
 import { missingPlugin, startGateway } from "./gateway-process.js";
 import { startNginx } from "./nginx-process.js";
 import { preflight } from "./preflight.js";
 import { readsProcessed, startRedis, type RedisProcess } from "./redis-process.js";
 import type { Status } from "./results.js";
 import type { Target, TargetName } from "./targets.js";
-import type { UpstreamProcess } from "./upstream-process.js";
+import { startUpstream, type UpstreamProcess } from "./upstream-process.js";
 
 export interface Running {
   target: Target;
@@ -35,10 +35,13 @@ export interface StartOptions {
 
 export class Fleet {
   private redis: Promise<RedisProcess | string> | undefined;
+  /** The fan-out gateway's own upstreams, started the first time it is. */
+  private fanOutUpstreams: Promise<UpstreamProcess[]> | undefined;
 
   constructor(
     readonly upstream: UpstreamProcess,
     private readonly dir: string,
+    private readonly keepaliveMs: number,
   ) {}
 
   /** Starts a target and checks it answers correctly; or explains why it cannot be measured. */
@@ -74,8 +77,11 @@ export class Fleet {
         return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
       case "gateway-fanout": {
-        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => fanOutConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });
-        return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
+        const fanOut = await (this.fanOutUpstreams ??= startFanOutUpstreams(this.keepaliveMs));
+        const upstreams = fanOut.map((upstream, index) => ({ name: FAN_OUT_PREFIXES[index]!, url: upstream.url }));
+        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => fanOutConfig({ port, upstreams }), nodeArgs: options.nodeArgs ?? [] });
+        const upstreamPids = fanOut.map((upstream) => upstream.child.pid);
+        return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid, upstreamPids }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
       case "gateway-full":
       case "gateway-redis": {
@@ -104,7 +110,18 @@ export class Fleet {
   async close(): Promise<void> {
     const redis = await this.redis;
     if (redis && typeof redis !== "string") await redis.child.stop();
+    const fanOut = await this.fanOutUpstreams?.catch(() => []);
+    await Promise.all((fanOut ?? []).map((upstream) => upstream.child.stop()));
   }
+}
+
+/** One fixture process per FAN_OUT_PREFIXES entry; if one cannot start, those that did are stopped. */
+async function startFanOutUpstreams(keepaliveMs: number): Promise<UpstreamProcess[]> {
+  const started = await Promise.allSettled(FAN_OUT_PREFIXES.map((prefix) => startUpstream(keepaliveMs, prefix)));
+  const failed = started.find((outcome) => outcome.status === "rejected");
+  if (!failed) return started.map((outcome) => (outcome as PromiseFulfilledResult<UpstreamProcess>).value);
+  await Promise.all(started.map((outcome) => (outcome.status === "fulfilled" ? outcome.value.child.stop() : undefined)));
+  throw (failed as PromiseRejectedResult).reason;
 }
 
 export function isRunning(value: Running | Unavailable): value is Running {

@@ -38,20 +38,30 @@ export function passThroughConfig(options: ConfigOptions): Record<string, unknow
   };
 }
 
-/** The upstreams of the fan-out gateway: each lists every tool under its own prefix, so nothing collides. */
+/**
+ * The fan-out gateway's upstreams, by name: each is its own fixture process listing its tools
+ * under this prefix (`one.echo`, …), so the merged list has 3 × 20 names and nothing collides.
+ */
 export const FAN_OUT_PREFIXES = Object.freeze(["one", "two", "three"]);
 
-/** A fixed session key: the bench measures the fan-out, not key handling. */
+/** A fixed 32-byte session key (base64url): the bench measures the fan-out, not key handling. */
 const FAN_OUT_SESSION_KEY = "YmVuY2gtb25seS1mYW4tb3V0LXNlc3Npb24ta2V5ISE";
 
+export interface FanOutConfigOptions {
+  port: number;
+  /** One per upstream process, in FAN_OUT_PREFIXES order. */
+  upstreams: readonly { name: string; url: string }[];
+}
+
 /**
- * Federation with no plugins over three upstreams (the same fixture three times, each name its
- * own pool): every tools/list is three upstream tools/list calls, merged.
+ * Federation with no plugins over three upstream processes: every tools/list is three upstream
+ * tools/list calls in parallel, merged. No gateway `prefix`, so the gateway renames nothing and
+ * the figure is the fan-out and merge alone.
  */
-export function fanOutConfig(options: ConfigOptions): Record<string, unknown> {
+export function fanOutConfig(options: FanOutConfigOptions): Record<string, unknown> {
   return {
     server: { host: "127.0.0.1", port: options.port },
-    upstreams: FAN_OUT_PREFIXES.map((prefix) => ({ name: prefix, url: options.upstreamUrl, prefix })),
+    upstreams: options.upstreams.map(({ name, url }) => ({ name, url })),
     federation: { sessionKeys: [FAN_OUT_SESSION_KEY] },
     logging: { level: "info" },
   };

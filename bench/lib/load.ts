@@ -18,7 +18,8 @@ export interface Workload {
 const BASE_HEADERS = { "content-type": "application/json", accept: "application/json, text/event-stream" };
 
 export async function runLeg(target: Target, workload: Workload, seconds: number, round: number, upstreamPid: number): Promise<LegResult> {
-  const meter = new CpuMeter([upstreamPid, ...(target.pid ? [target.pid] : []), ...(target.auxPids ?? [])]);
+  const upstreamPids = target.upstreamPids ?? [upstreamPid];
+  const meter = new CpuMeter([...upstreamPids, ...(target.pid ? [target.pid] : []), ...(target.auxPids ?? [])]);
   const opsBefore = await target.auxOps?.();
   const loadgenStart = process.cpuUsage();
   meter.begin();
@@ -41,7 +42,8 @@ export async function runLeg(target: Target, workload: Workload, seconds: number
   const statusCodes = Object.fromEntries(Object.entries(result.statusCodeStats).map(([code, { count }]) => [code, count]));
   const failures = { errors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx, mismatches: result.mismatches, statusCodes };
   const mem = target.pid ? memory(target.pid) : undefined;
-  const aux = (target.auxPids ?? []).reduce((sum, pid) => sum + (cpu.get(pid) ?? NaN), 0);
+  const sum = (pids: readonly number[]) => pids.reduce((total, pid) => total + (cpu.get(pid) ?? NaN), 0);
+  const aux = sum(target.auxPids ?? []);
   return {
     target: target.name,
     round,
@@ -52,7 +54,7 @@ export async function runLeg(target: Target, workload: Workload, seconds: number
     failures,
     ok: requests > 0 && result.errors + result.timeouts + result.non2xx + result.mismatches === 0,
     cpuUsPerRequest: {
-      upstream: per(cpu.get(upstreamPid)),
+      upstream: per(sum(upstreamPids)),
       loadgen: per(loadgen.user + loadgen.system),
       ...(target.pid ? { proxy: per(cpu.get(target.pid)), proxySystem: per(system.get(target.pid)) } : {}),
       ...(target.auxPids?.length ? { aux: per(aux) } : {}),

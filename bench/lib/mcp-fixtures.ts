@@ -43,13 +43,26 @@ const allowed = ALLOWED_TOOL_GLOBS.map(globToRegExp);
 /** What tools/list shows through gateway-full's policy filter. */
 export const ALLOWED_TOOL_NAMES = Object.freeze(TOOL_NAMES.filter((name) => allowed.some((pattern) => pattern.test(name))));
 
-export const TOOLS = Object.freeze(
-  TOOL_NAMES.map((name) => ({
-    name,
-    description: `Benchmark tool ${name}: answers with the message it is given.`,
-    inputSchema: { type: "object", properties: { message: { type: "string", description: "Text to answer with" } }, required: ["message"] },
-  })),
-);
+/**
+ * The twenty tool names, each under `prefix` when one is given (`one.echo`, `one.search.web`, …):
+ * a fan-out upstream lists its own set, so three of them never collide in a merged list.
+ */
+export function toolNames(prefix?: string): readonly string[] {
+  return prefix ? TOOL_NAMES.map((name) => `${prefix}.${name}`) : TOOL_NAMES;
+}
+
+/** The tools an upstream lists (see toolNames for `prefix`). */
+export function toolsOf(prefix?: string) {
+  return Object.freeze(
+    toolNames(prefix).map((name) => ({
+      name,
+      description: `Benchmark tool ${name}: answers with the message it is given.`,
+      inputSchema: { type: "object", properties: { message: { type: "string", description: "Text to answer with" } }, required: ["message"] },
+    })),
+  );
+}
+
+const TOOLS = toolsOf();
 
 /** ~120 characters, so a tools/call request and its answer are each ~200 bytes. */
 export const ECHO_MESSAGE = "The quick brown fox jumps over the lazy dog; benchmark payload for an MCP tools/call round trip through the gateway.";
@@ -82,8 +95,8 @@ export function initializeAnswer(id: unknown): string {
   });
 }
 
-export function toolsListAnswer(id: unknown): string {
-  return result(id, { tools: TOOLS });
+export function toolsListAnswer(id: unknown, tools: readonly unknown[] = TOOLS): string {
+  return result(id, { tools });
 }
 
 export const LARGE_BYTES = 1024 * 1024;
@@ -111,6 +124,30 @@ export function toolsListVerifier(expected: readonly string[]): (body: string) =
       const parsed = JSON.parse(body) as { result?: { tools?: { name?: unknown }[] } };
       const tools = parsed.result?.tools;
       return Array.isArray(tools) && tools.map((tool) => tool.name).join("\n") === want;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * Checks a merged tools/list body: exactly these tool names, each once, in any order. Federation
+ * promises which names a merged list holds, not their order; a list that left an upstream out
+ * (a partial answer) or a JSON-RPC error fails the check.
+ */
+export function mergedToolsListVerifier(expected: readonly string[]): (body: string) => boolean {
+  const want = new Set(expected);
+  return (body) => {
+    try {
+      const parsed = JSON.parse(body) as { result?: { tools?: { name?: unknown }[] } };
+      const tools = parsed.result?.tools;
+      if (!Array.isArray(tools) || tools.length !== want.size) return false;
+      const seen = new Set<unknown>();
+      for (const tool of tools) {
+        if (!want.has(tool.name as string) || seen.has(tool.name)) return false;
+        seen.add(tool.name);
+      }
+      return true;
     } catch {
       return false;
     }

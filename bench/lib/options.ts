@@ -43,7 +43,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
   --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
-  --smoke               tiny durations (~20 s in all): checks the harness, figures mean nothing
+  --smoke               tiny durations (~40 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;
 

@@ -1,5 +1,5 @@
 /** The printed report: one table per scenario, then a one-line summary of the ratios. */
-import type { LatencyScenario, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
+import type { FanOutScenario, LatencyScenario, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
 import type { TargetName } from "./targets.js";
 
 const MIB = 1024 * 1024;
@@ -70,6 +70,32 @@ function latencyTable(result: LatencyScenario): string {
   return table(title, ["target", "p50 µs", "p99 µs", "added p50 ms", "status"], rows, outcomes);
 }
 
+function fanOutTable(result: FanOutScenario): string {
+  const header = ["target", "req/s", "x direct", "proxy CPU µs/list", "over pass-through µs", "upstream µs/list", "p50 µs", "added p50 µs", "RSS MiB", "status"];
+  const outcomes = inOrder(result.targets);
+  const rows = outcomes.map((outcome) => [
+    outcome.target,
+    ...cells(
+      outcome,
+      (s) => [
+        fixed(s.rps),
+        `${fixed(s.ratio, 2)}x`,
+        fixed(s.proxyCpuUsPerRequest),
+        s.extraCpuUsPerRequest === undefined ? "-" : `+${fixed(s.extraCpuUsPerRequest)}`,
+        fixed(s.upstreamCpuUsPerRequest),
+        fixed(s.p50Us),
+        fixed(s.addedP50Us),
+        fixed(s.proxyRss / MIB),
+      ],
+      8,
+    ),
+    status(outcome),
+  ]);
+  const { workload } = result;
+  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians)`;
+  return table(title, header, rows, outcomes);
+}
+
 function sseTable(result: SseScenario): string {
   const header = ["target", "streams", "RSS/stream KiB", "CPU % holding", "peak RSS MiB", "left open", "reset isolated", "status"];
   const outcomes = inOrder(result.targets);
@@ -96,7 +122,18 @@ function sseTable(result: SseScenario): string {
 
 export function formatTables(results: readonly ScenarioResult[]): string {
   return results
-    .map((result) => (result.kind === "throughput" ? throughputTable(result) : result.kind === "latency" ? latencyTable(result) : sseTable(result)))
+    .map((result) => {
+      switch (result.kind) {
+        case "throughput":
+          return throughputTable(result);
+        case "latency":
+          return latencyTable(result);
+        case "fan-out":
+          return fanOutTable(result);
+        case "sse":
+          return sseTable(result);
+      }
+    })
     .join("\n\n");
 }
 
@@ -137,12 +174,12 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
   if (sse) parts.push(`SSE ${sseGateway ? `${fixed(sseGateway.rssPerStream / 1024, 1)} KiB/stream, ${sseGateway.upstreamLeftOpen} left open` : "n/a"}`);
   const list = summaryOf(find<"throughput">(results, "tools-list"), "gateway-full");
   if (find(results, "tools-list")) parts.push(`tools/list ${list ? `${fixed(list.ratio, 2)}x` : "n/a"}`);
-  const fanOutResult = find<"throughput">(results, "fan-out");
+  const fanOutResult = find<"fan-out">(results, "fan-out");
   const fanOut = summaryOf(fanOutResult, "gateway-fanout");
-  const single = summaryOf(fanOutResult, "gateway");
   if (fanOutResult) {
-    const extra = fanOut && single ? `, +${fixed(fanOut.proxyCpuUsPerRequest - single.proxyCpuUsPerRequest)} µs CPU/list over pass-through` : "";
-    parts.push(`fan-out tools/list ×3 ${fanOut ? `${fixed(fanOut.ratio, 2)}x at ${fixed(fanOut.proxyCpuUsPerRequest)} µs CPU/list${extra}` : "n/a"}`);
+    const extra = fanOut?.extraCpuUsPerRequest === undefined ? "" : `, +${fixed(fanOut.extraCpuUsPerRequest)} µs CPU/list over pass-through`;
+    const figures = fanOut ? `${fixed(fanOut.ratio, 2)}x at ${fixed(fanOut.proxyCpuUsPerRequest)} µs CPU/list${extra}, p50 +${fixed(fanOut.addedP50Us / 1000, 3)} ms` : "n/a";
+    parts.push(`fan-out tools/list ×3 ${figures}`);
   }
   return `summary: ${parts.join(" · ")}`;
 }

@@ -34,6 +34,16 @@ export interface LatencySummary {
   addedP50Us: number;
 }
 
+/** The fan-out scenario: throughput under load, and tools/list latency on one connection. */
+export interface FanOutSummary extends ThroughputSummary, LatencySummary {
+  /**
+   * Median over rounds of (this gateway's CPU per list − the pass-through gateway's in the same
+   * round): what fanning out to three upstreams and merging costs over passing one list through.
+   * Absent for direct and the pass-through gateway itself, or when the latter had errors.
+   */
+  extraCpuUsPerRequest?: number;
+}
+
 export interface TargetOutcome<Leg, Summary> {
   target: TargetName;
   status: Status;
@@ -44,7 +54,7 @@ export interface TargetOutcome<Leg, Summary> {
 }
 
 export interface ThroughputScenario {
-  scenario: Extract<ScenarioName, "tools-call" | "tools-list" | "fan-out" | "large">;
+  scenario: Extract<ScenarioName, "tools-call" | "tools-list" | "large">;
   kind: "throughput";
   workload: Record<string, unknown>;
   targets: TargetOutcome<LegResult, ThroughputSummary>[];
@@ -64,7 +74,14 @@ export interface SseScenario {
   targets: TargetOutcome<FanInResult | ResetResult, FanInResult & { reset?: ResetResult }>[];
 }
 
-export type ScenarioResult = ThroughputScenario | LatencyScenario | SseScenario;
+export interface FanOutScenario {
+  scenario: "fan-out";
+  kind: "fan-out";
+  workload: Record<string, unknown>;
+  targets: TargetOutcome<LegResult | LatencyResult, FanOutSummary>[];
+}
+
+export type ScenarioResult = ThroughputScenario | LatencyScenario | FanOutScenario | SseScenario;
 
 export function median(values: readonly number[]): number {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
@@ -125,6 +142,31 @@ export function summariseLatency(legs: LatencyResult[], direct: readonly Latency
       p99Us: median(legs.map((leg) => leg.p99Us)),
       addedP50Us: median(legs.map((leg) => leg.p50Us - (directByRound.get(leg.round) ?? NaN))),
     },
+  };
+}
+
+/**
+ * Both halves of a fan-out target: figures only when every response under load and on the
+ * single connection was correct. `passThrough` is the bare gateway's loaded legs, for the extra CPU.
+ */
+export function summariseFanOut(
+  load: { legs: LegResult[]; direct: readonly LegResult[]; passThrough: readonly LegResult[] | undefined },
+  latency: { legs: LatencyResult[]; direct: readonly LatencyResult[] },
+): TargetOutcome<LegResult | LatencyResult, FanOutSummary> {
+  const loaded = summariseThroughput(load.legs, load.direct);
+  const unloaded = summariseLatency(latency.legs, latency.direct);
+  const legs = [...load.legs, ...latency.legs];
+  if (!loaded.summary || !unloaded.summary) {
+    const notes = [...(loaded.note ? [`under load: ${loaded.note}`] : []), ...(unloaded.note ? [`one connection: ${unloaded.note}`] : [])];
+    return { target: loaded.target, status: "errors", note: notes.join("; "), legs };
+  }
+  const passThroughCpu = new Map(load.passThrough?.map((leg) => [leg.round, leg.cpuUsPerRequest.proxy ?? NaN]));
+  const extra = median(load.legs.map((leg) => (leg.cpuUsPerRequest.proxy ?? NaN) - (passThroughCpu.get(leg.round) ?? NaN)));
+  return {
+    target: loaded.target,
+    status: "ok",
+    legs,
+    summary: { ...loaded.summary, ...unloaded.summary, ...(Number.isFinite(extra) ? { extraCpuUsPerRequest: extra } : {}) },
   };
 }
 

@@ -8,8 +8,10 @@ import { runLeg, type Workload } from "./load.js";
 import { callRequest, echoAnswer, ECHO_MESSAGE } from "./mcp-fixtures.js";
 import {
   skipped,
+  summariseFanOut,
   summariseLatency,
   summariseThroughput,
+  type FanOutScenario,
   type LatencyScenario,
   type SseScenario,
   type ThroughputScenario,
@@ -44,22 +46,47 @@ function unavailableOutcomes(lineup: Lineup) {
 
 const format = (value: number, digits = 0) => value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
-export async function throughputScenario(
-  scenario: ThroughputScenario["scenario"],
-  lineup: Lineup,
-  workloadFor: (target: Target) => Workload,
-  plan: RoundPlan,
-): Promise<ThroughputScenario> {
+/** Every target under load, `plan.rounds` times in rotated order, after an unrecorded warm-up. */
+async function throughputRounds(label: string, lineup: Lineup, workloadFor: (target: Target) => Workload, plan: RoundPlan): Promise<Map<TargetName, LegResult[]>> {
   const legs = new Map<TargetName, LegResult[]>(lineup.targets.map((target) => [target.name, []]));
   if (plan.warmup > 0) for (const target of lineup.targets) await runLeg(target, workloadFor(target), plan.warmup, 0, plan.upstreamPid);
   for (let round = 1; round <= plan.rounds; round++) {
     for (const target of rotated(lineup.targets, round - 1)) {
       const leg = await runLeg(target, workloadFor(target), plan.seconds, round, plan.upstreamPid);
       legs.get(target.name)!.push(leg);
-      const mb = scenario === "large" ? ` ${format(leg.bytesPerSec / 1e6, 1)} MB/s` : "";
-      plan.log(`${scenario} round ${round}/${plan.rounds} ${target.name}: ${format(leg.rps)} req/s${mb}${leg.ok ? "" : "  FAILED RESPONSES"}`);
+      const mb = label === "large" ? ` ${format(leg.bytesPerSec / 1e6, 1)} MB/s` : "";
+      plan.log(`${label} round ${round}/${plan.rounds} ${target.name}: ${format(leg.rps)} req/s${mb}${leg.ok ? "" : "  FAILED RESPONSES"}`);
     }
   }
+  return legs;
+}
+
+/** Every target on one connection, one request at a time, `plan.rounds` times in rotated order. */
+async function latencyRounds(
+  label: string,
+  lineup: Lineup,
+  requestFor: (target: Target) => Pick<Workload, "body" | "expect">,
+  plan: RoundPlan,
+): Promise<Map<TargetName, LatencyResult[]>> {
+  const legs = new Map<TargetName, LatencyResult[]>(lineup.targets.map((target) => [target.name, []]));
+  for (let round = 1; round <= plan.rounds; round++) {
+    for (const target of rotated(lineup.targets, round - 1)) {
+      const { body, expect } = requestFor(target);
+      const leg = await measureLatency(target, body, expect, plan.seconds, round);
+      legs.get(target.name)!.push(leg);
+      plan.log(`${label} round ${round}/${plan.rounds} ${target.name}: p50 ${format(leg.p50Us)} µs${leg.ok ? "" : "  FAILED RESPONSES"}`);
+    }
+  }
+  return legs;
+}
+
+export async function throughputScenario(
+  scenario: ThroughputScenario["scenario"],
+  lineup: Lineup,
+  workloadFor: (target: Target) => Workload,
+  plan: RoundPlan,
+): Promise<ThroughputScenario> {
+  const legs = await throughputRounds(scenario, lineup, workloadFor, plan);
   const direct = legs.get("direct")!;
   const sample = workloadFor(lineup.targets[0]!);
   return {
@@ -72,21 +99,45 @@ export async function throughputScenario(
 
 export async function latencyScenario(lineup: Lineup, plan: RoundPlan): Promise<LatencyScenario> {
   const body = callRequest(1, "echo");
-  const expected = echoAnswer(1, ECHO_MESSAGE);
-  const legs = new Map<TargetName, LatencyResult[]>(lineup.targets.map((target) => [target.name, []]));
-  for (let round = 1; round <= plan.rounds; round++) {
-    for (const target of rotated(lineup.targets, round - 1)) {
-      const leg = await measureLatency(target, body, expected, plan.seconds, round);
-      legs.get(target.name)!.push(leg);
-      plan.log(`latency round ${round}/${plan.rounds} ${target.name}: p50 ${format(leg.p50Us)} µs${leg.ok ? "" : "  FAILED RESPONSES"}`);
-    }
-  }
+  const expect = echoAnswer(1, ECHO_MESSAGE);
+  const legs = await latencyRounds("latency", lineup, () => ({ body, expect }), plan);
   const direct = legs.get("direct")!;
   return {
     scenario: "latency",
     kind: "latency",
     workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(body) },
     targets: [...lineup.targets.map((target) => summariseLatency(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
+  };
+}
+
+/**
+ * tools/list under load (throughput, CPU per list), then on one connection (p50): the same
+ * checked workload for every target, so a federated gateway that answers wrongly, or not at
+ * all, is reported with its errors and never as a figure.
+ */
+export async function fanOutScenario(lineup: Lineup, workloadFor: (target: Target) => Workload, plan: RoundPlan): Promise<FanOutScenario> {
+  const loaded = await throughputRounds("fan-out", lineup, workloadFor, plan);
+  const unloaded = await latencyRounds("fan-out 1 connection", lineup, workloadFor, plan);
+  const passThrough = loaded.get("gateway");
+  const passThroughOk = passThrough !== undefined && summariseThroughput(passThrough, loaded.get("direct")!).status === "ok";
+  const sample = workloadFor(lineup.targets[0]!);
+  return {
+    scenario: "fan-out",
+    kind: "fan-out",
+    workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body), latencyConnections: 1 },
+    targets: [
+      ...lineup.targets.map((target) =>
+        summariseFanOut(
+          {
+            legs: loaded.get(target.name)!,
+            direct: loaded.get("direct")!,
+            passThrough: target.name === "direct" || target.name === "gateway" || !passThroughOk ? undefined : passThrough,
+          },
+          { legs: unloaded.get(target.name)!, direct: unloaded.get("direct")! },
+        ),
+      ),
+      ...unavailableOutcomes(lineup),
+    ],
   };
 }
 

@@ -1,6 +1,6 @@
 /** What a load runs against, and what every leg records. */
 
-/** `gateway-fanout`: federation over three upstreams (the fan-out scenario). */
+/** `gateway-fanout`: federation over three upstream processes (the fan-out scenario). */
 export type TargetName = "direct" | "nginx" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
 
 export interface Target {
@@ -11,6 +11,11 @@ export interface Target {
   headers: Readonly<Record<string, string>>;
   /** The proxy process (absent for direct). */
   pid?: number;
+  /**
+   * The upstream processes this target's requests reach, when not the shared fixture (the three
+   * of gateway-fanout): their CPU together is the target's upstream CPU.
+   */
+  upstreamPids?: readonly number[];
   /** Other processes whose CPU the target costs (Redis for gateway-redis). */
   auxPids?: readonly number[];
   /** Operations those processes served so far (Redis round trips), read before and after a leg. */
@@ -35,6 +40,7 @@ export interface CpuPerRequest {
   proxy?: number;
   /** The part of `proxy` spent in the kernel. */
   proxySystem?: number;
+  /** Every upstream process the request reached, together. */
   upstream: number;
   aux?: number;
   loadgen: number;

@@ -19,9 +19,13 @@ export interface UpstreamProcess {
   reset(session?: string): Promise<number>;
 }
 
-/** Starts bench/upstream.ts in its own process, so its CPU is not the load generator's. */
-export async function startUpstream(keepaliveMs: number): Promise<UpstreamProcess> {
-  const child = spawnChild("upstream", process.execPath, ["--import", "tsx", path.join(BENCH_DIR, "upstream.ts"), "--keepalive-ms", String(keepaliveMs)], {
+/**
+ * Starts bench/upstream.ts in its own process, so its CPU is not the load generator's. With a
+ * `toolPrefix` it lists its tools under that prefix (the fan-out scenario's upstreams).
+ */
+export async function startUpstream(keepaliveMs: number, toolPrefix?: string): Promise<UpstreamProcess> {
+  const args = ["--import", "tsx", path.join(BENCH_DIR, "upstream.ts"), "--keepalive-ms", String(keepaliveMs), ...(toolPrefix ? ["--tool-prefix", toolPrefix] : [])];
+  const child = spawnChild(toolPrefix ? `upstream-${toolPrefix}` : "upstream", process.execPath, args, {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
