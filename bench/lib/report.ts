@@ -32,28 +32,25 @@ function cells<S>(outcome: TargetOutcome<unknown, S>, pick: (summary: S) => stri
   return outcome.summary ? pick(outcome.summary) : Array.from({ length: width }, () => (outcome.status === "errors" ? "ERR" : "-"));
 }
 
+/** One row per target: its name, its figures (or ERR/- for each column), its status. */
+function rowsOf<S>(outcomes: readonly TargetOutcome<unknown, S>[], header: readonly string[], pick: (summary: S) => string[]): string[][] {
+  return outcomes.map((outcome) => [outcome.target, ...cells(outcome, pick, header.length - 2), status(outcome)]);
+}
+
 function throughputTable(result: ThroughputScenario): string {
   const large = result.scenario === "large";
   const header = ["target", "req/s", "MB/s", "x direct", "proxy CPU µs/req", "sys %", "upstream µs/req", "redis µs/req", "redis trips/req", large ? "peak RSS MiB" : "RSS MiB", "status"];
   const outcomes = inOrder(result.targets);
-  const rows = outcomes.map((outcome) => [
-    outcome.target,
-    ...cells(
-      outcome,
-      (s) => [
-        fixed(s.rps),
-        fixed(s.mbPerSec, 1),
-        `${fixed(s.ratio, 2)}x`,
-        fixed(s.proxyCpuUsPerRequest),
-        fixed(s.proxySystemShare * 100),
-        fixed(s.upstreamCpuUsPerRequest),
-        fixed(s.auxCpuUsPerRequest),
-        fixed(s.auxOpsPerRequest, 2),
-        fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
-      ],
-      9,
-    ),
-    status(outcome),
+  const rows = rowsOf(outcomes, header, (s) => [
+    fixed(s.rps),
+    fixed(s.mbPerSec, 1),
+    `${fixed(s.ratio, 2)}x`,
+    fixed(s.proxyCpuUsPerRequest),
+    fixed(s.proxySystemShare * 100),
+    fixed(s.upstreamCpuUsPerRequest),
+    fixed(s.auxCpuUsPerRequest),
+    fixed(s.auxOpsPerRequest, 2),
+    fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
   ]);
   const { workload } = result;
   return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians)`, header, rows, outcomes);
@@ -61,35 +58,24 @@ function throughputTable(result: ThroughputScenario): string {
 
 function latencyTable(result: LatencyScenario): string {
   const outcomes = inOrder(result.targets);
-  const rows = outcomes.map((outcome) => [
-    outcome.target,
-    ...cells(outcome, (s) => [fixed(s.p50Us), fixed(s.p99Us), fixed(s.addedP50Us / 1000, 3)], 3),
-    status(outcome),
-  ]);
+  const header = ["target", "p50 µs", "p99 µs", "added p50 ms", "status"];
+  const rows = rowsOf(outcomes, header, (s) => [fixed(s.p50Us), fixed(s.p99Us), fixed(s.addedP50Us / 1000, 3)]);
   const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians)`;
-  return table(title, ["target", "p50 µs", "p99 µs", "added p50 ms", "status"], rows, outcomes);
+  return table(title, header, rows, outcomes);
 }
 
 function fanOutTable(result: FanOutScenario): string {
   const header = ["target", "req/s", "x direct", "proxy CPU µs/list", "over pass-through µs", "upstream µs/list", "p50 µs", "added p50 µs", "RSS MiB", "status"];
   const outcomes = inOrder(result.targets);
-  const rows = outcomes.map((outcome) => [
-    outcome.target,
-    ...cells(
-      outcome,
-      (s) => [
-        fixed(s.rps),
-        `${fixed(s.ratio, 2)}x`,
-        fixed(s.proxyCpuUsPerRequest),
-        s.extraCpuUsPerRequest === undefined ? "-" : `+${fixed(s.extraCpuUsPerRequest)}`,
-        fixed(s.upstreamCpuUsPerRequest),
-        fixed(s.p50Us),
-        fixed(s.addedP50Us),
-        fixed(s.proxyRss / MIB),
-      ],
-      8,
-    ),
-    status(outcome),
+  const rows = rowsOf(outcomes, header, (s) => [
+    fixed(s.rps),
+    `${fixed(s.ratio, 2)}x`,
+    fixed(s.proxyCpuUsPerRequest),
+    s.extraCpuUsPerRequest === undefined ? "-" : `+${fixed(s.extraCpuUsPerRequest)}`,
+    fixed(s.upstreamCpuUsPerRequest),
+    fixed(s.p50Us),
+    fixed(s.addedP50Us),
+    fixed(s.proxyRss / MIB),
   ]);
   const { workload } = result;
   const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians)`;
@@ -99,21 +85,13 @@ function fanOutTable(result: FanOutScenario): string {
 function sseTable(result: SseScenario): string {
   const header = ["target", "streams", "RSS/stream KiB", "CPU % holding", "peak RSS MiB", "left open", "reset isolated", "status"];
   const outcomes = inOrder(result.targets);
-  const rows = outcomes.map((outcome) => [
-    outcome.target,
-    ...cells(
-      outcome,
-      (s) => [
-        `${s.opened}/${s.streams}`,
-        fixed(s.rssPerStream / 1024, 1),
-        fixed(s.cpuPercentHolding, 1),
-        fixed(s.peakRss / MIB),
-        String(s.upstreamLeftOpen),
-        s.reset?.ok ? "yes" : "no",
-      ],
-      6,
-    ),
-    status(outcome),
+  const rows = rowsOf(outcomes, header, (s) => [
+    `${s.opened}/${s.streams}`,
+    fixed(s.rssPerStream / 1024, 1),
+    fixed(s.cpuPercentHolding, 1),
+    fixed(s.peakRss / MIB),
+    String(s.upstreamLeftOpen),
+    s.reset?.ok ? "yes" : "no",
   ]);
   const { workload } = result;
   const title = `sse fan-in (${workload.streams} GET streams held ${workload.holdSeconds} s, keepalive every ${workload.keepaliveMs} ms)`;
