@@ -434,7 +434,9 @@ export class Federation {
     const headers = await this.#headers(ctx, req, member, "POST", {});
     let body = this.#body(ctx);
     if (rename !== undefined) {
-      body = renameCall(body, rename);
+      // The body was parsed once already: rename the parsed call, unless a plugin replaced it.
+      const replaced = (ctx as { replacedBody?: string }).replacedBody;
+      body = renameCall(replaced === undefined ? ctx.calls[0]!.message : (JSON.parse(replaced) as Message), rename);
       if (headers["mcp-name"] !== undefined) headers["mcp-name"] = rename;
     }
     return forward({
@@ -596,8 +598,7 @@ function ownedName(call: McpCall): OwnedName | undefined {
 }
 
 /** The call's body with the name the upstream knows (tools/call and prompts/get `name`, a completion's prompt ref). */
-function renameCall(body: string | Buffer, originalName: string): string {
-  const message = JSON.parse(body.toString()) as Message;
+function renameCall(message: Readonly<Message>, originalName: string): string {
   const params = { ...message.params };
   if (message.method === "completion/complete") params.ref = { ...(params.ref as object), name: originalName };
   else params.name = originalName;
