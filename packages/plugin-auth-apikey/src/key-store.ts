@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 export interface StoredKey {
   readonly id: string | undefined;
@@ -11,8 +11,9 @@ export interface KeyStore {
   find(presented: string): StoredKey | undefined;
 }
 
+/** One-shot `crypto.hash`: a fifth of the cost of a Hash object, and this runs on every request. */
 export function sha256Hex(value: string): string {
-  return createHash("sha256").update(value, "utf8").digest("hex");
+  return hash("sha256", value, "hex");
 }
 
 /**
@@ -23,13 +24,13 @@ export function sha256Hex(value: string): string {
 export function createKeyStore(entries: readonly (StoredKey & { digest: string })[]): KeyStore {
   const byDigest = new Map<string, { digest: Buffer; entry: StoredKey }>();
   for (const { digest, id, tenant, client } of entries) {
-    byDigest.set(digest, { digest: Buffer.from(digest, "hex"), entry: Object.freeze({ id, tenant, client }) });
+    byDigest.set(digest, { digest: Buffer.from(digest, "latin1"), entry: Object.freeze({ id, tenant, client }) });
   }
   return {
     find(presented) {
-      const digest = createHash("sha256").update(presented, "utf8").digest();
-      const hit = byDigest.get(digest.toString("hex"));
-      return hit && timingSafeEqual(digest, hit.digest) ? hit.entry : undefined;
+      const digest = sha256Hex(presented);
+      const hit = byDigest.get(digest);
+      return hit && timingSafeEqual(Buffer.from(digest, "latin1"), hit.digest) ? hit.entry : undefined;
     },
   };
 }
