@@ -35,6 +35,34 @@ export interface AuditRecord {
   upstreamMs?: number;
 }
 
+/** Every field of AuditRecord; the compiler checks none is missing. */
+export const AUDIT_FIELDS = [
+  "requestId",
+  "environment",
+  "tenant",
+  "client",
+  "apiKeyId",
+  "httpMethod",
+  "mcpMethod",
+  "toolName",
+  "resourceUri",
+  "promptName",
+  "batchSize",
+  "mcpMethods",
+  "protocolVersion",
+  "upstream",
+  "upstreams",
+  "statusCode",
+  "jsonRpcErrorCode",
+  "errorCode",
+  "rejectedBy",
+  "outcome",
+  "durationMs",
+  "upstreamMs",
+] as const satisfies readonly (keyof AuditRecord)[];
+const allFieldsListed: Exclude<keyof AuditRecord, (typeof AUDIT_FIELDS)[number]> extends never ? true : never = true;
+void allFieldsListed;
+
 const ms = (value: number) => Math.round(value * 1000) / 1000;
 
 /**
@@ -75,4 +103,27 @@ export function auditRecord(ctx: RequestContext, environment: string): AuditReco
   set("durationMs", ms((timings.end ?? performance.now()) - timings.start));
   if (timings.upstreamStart !== undefined && timings.upstreamHeaders !== undefined) set("upstreamMs", ms(timings.upstreamHeaders - timings.upstreamStart));
   return record;
+}
+
+/** Strings JSON quotes as they are: printable ASCII without `"` or `\`. */
+const PLAIN = /^[ !#-[\]-~]*$/;
+
+function jsonValue(value: unknown): string {
+  if (typeof value === "string") return PLAIN.test(value) ? `"${value}"` : JSON.stringify(value);
+  if (typeof value === "number") return Number.isFinite(value) ? String(value) : "null";
+  return JSON.stringify(value);
+}
+
+/**
+ * The record as JSON object members without braces (`"requestId":"…","environment":"…"`), the
+ * fields in `redacted` as `"[REDACTED]"`. Records hold only strings, numbers and string arrays;
+ * the audit line is written on every request, so this avoids the logger's generic walk.
+ */
+export function recordFields(record: AuditRecord, redacted: ReadonlySet<string>, placeholder: string): string {
+  let out = "";
+  for (const key in record) {
+    const value = redacted.has(key) ? placeholder : record[key as keyof AuditRecord];
+    out += `${out === "" ? "" : ","}"${key}":${jsonValue(value)}`;
+  }
+  return out;
 }

@@ -1,8 +1,10 @@
+import { lineWriter, REDACTED } from "@mcp-gateway/runtime";
 import { pino, type Logger } from "pino";
+import { AUDIT_FIELDS, recordFields, type AuditRecord } from "./record.js";
 
 /** Where records go. Writes never wait for I/O: they run after the client has its answer anyway. */
 export interface AuditSink {
-  write(record: object): void;
+  write(record: AuditRecord): void;
   close(): Promise<void>;
 }
 
@@ -11,6 +13,15 @@ export interface AuditSink {
  * `logging.level` (warn, error) does not drop it; only `silent` does.
  */
 export function loggerSink(log: Logger): AuditSink {
+  const writer = lineWriter(log, "audit");
+  if (writer) {
+    // Redaction is settled once for the record's fields (a `redactKeys` entry may name one).
+    const redacted = new Set(AUDIT_FIELDS.filter((field) => writer.redacts(field)));
+    return {
+      write: (record) => writer.write(recordFields(record, redacted, REDACTED)),
+      close: async () => {},
+    };
+  }
   const audit = log.level === "silent" || log.isLevelEnabled("info") ? log : log.child({}, { level: "info" });
   return {
     write: (record) => audit.info(record, "audit"),

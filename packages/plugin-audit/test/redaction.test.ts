@@ -57,3 +57,27 @@ describe("secrets in logs at trace level", () => {
     }
   });
 });
+
+describe("audit lines", () => {
+  it("redact a record field named in redactKeys and keep any tool name valid JSON", async () => {
+    const observer = createObserver();
+    const gw = await startTestGateway({
+      config: { logging: { level: "info", redactKeys: ["apiKeyId"] } },
+      env: {},
+      plugins: [{ plugin: keyAuth }, { plugin: audit }, { plugin: observer.plugin }],
+    });
+    const oddName = 'say "hi"\\ \u00e9\u2028\n\u0001 \ud83d\ude00';
+    try {
+      await gw.post(toolsCall(1, oddName), { "x-api-key": API_KEY });
+      await observer.settled(1);
+    } finally {
+      await gw.close();
+    }
+    const [line] = auditLines(gw);
+    assert.ok(line, "one audit line, parsed as JSON");
+    assert.equal(line.toolName, oddName);
+    assert.equal(line.apiKeyId, "[REDACTED]");
+    assert.equal(line.level, 30);
+    assert.equal(line.plugin, "audit");
+  });
+});

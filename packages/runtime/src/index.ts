@@ -10,7 +10,7 @@ export type { FederationFacts, JsonRpcId, McpCall, McpEra, Outcome, OutcomeKind,
 export { loadConfig, parseConfig, SEARCH_PLACES, type LoadedConfig } from "./config/load.js";
 export { configSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, type GatewayConfig, type GatewayConfigInput, type PluginEntry } from "./config/schema.js";
 export { candidateIds } from "./plugin-loader.js";
-export { redactDeep, REDACTED } from "./logger.js";
+export { lineWriter, redactDeep, REDACTED, type LineWriter } from "./logger.js";
 export { compileGlobs, globError, globSchema, type Matcher } from "./glob.js";
 /** The runtime's zod: plugins use it for their options so one copy validates everything. */
 export { z } from "zod";
