@@ -16,6 +16,8 @@ export interface Upstream extends UpstreamInfo {
   readonly path: string;
   /** Headers from config (fixed headers and credentials), sent on every request. */
   readonly headers: Readonly<Record<string, string>>;
+  /** The public view, built once: `ctx.upstream` of every request routed here. */
+  readonly info: UpstreamInfo;
 }
 
 export function createUpstream(config: UpstreamConfig): Upstream {
@@ -28,6 +30,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
   const pool = new Pool(url.origin, { connections: config.connections, keepAliveTimeout: 60_000, connect });
   const streams = new Pool(url.origin, { connections: null, keepAliveTimeout: 10_000, connect });
   return Object.freeze({
+    info: Object.freeze({ name: config.name, url: config.url, timeoutMs: config.timeoutMs }),
     name: config.name,
     url: config.url,
     timeoutMs: config.timeoutMs,
@@ -40,7 +43,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
 
 /** The public view plugins get: no pool, no credentials. */
 export function upstreamInfo(upstream: Upstream): UpstreamInfo {
-  return Object.freeze({ name: upstream.name, url: upstream.url, timeoutMs: upstream.timeoutMs });
+  return upstream.info;
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
