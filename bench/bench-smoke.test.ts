@@ -101,6 +101,13 @@ describe("npm run bench -- --smoke", () => {
     assert.ok(gateway.summary!.proxyRss! > 0, "RSS read from /proc");
   });
 
+  it("measures the Node anchor (node-proxy) next to the gateway", () => {
+    const calls = output.scenarios.find((scenario) => scenario.scenario === "tools-call");
+    const floor = calls?.targets.find((outcome) => outcome.target === "node-proxy");
+    assert.equal(floor?.status, "ok", floor?.note);
+    assert.ok(floor.summary!.proxyCpuUsPerRequest! > 0);
+  });
+
   it("measures the federated gateway's merged tools/list in the fan-out scenario", () => {
     const fanOut = output.scenarios.find((scenario) => scenario.scenario === "fan-out");
     const federated = fanOut?.targets.find((outcome) => outcome.target === "gateway-fanout");

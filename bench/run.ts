@@ -94,7 +94,7 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
   const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
   try {
     if (wants("tools-call") || wants("latency") || wants("tools-list")) {
-      const names: TargetName[] = ["direct", "nginx", "gateway", "gateway-full", "gateway-redis"];
+      const names: TargetName[] = ["direct", "nginx", "node-proxy", "gateway", "gateway-full", "gateway-redis"];
       const lineup = await startLineup(fleet, names, {}, log);
       try {
         const full = lineup.running.get("gateway-full");
@@ -103,7 +103,7 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
           output.scenarios.push(await throughputScenario("tools-call", lineup, () => echoWorkload(options.connections), plan(options.duration, options.warmup)));
         }
         if (wants("latency")) {
-          output.scenarios.push(await latencyScenario(subset(lineup, ["direct", "nginx", "gateway", "gateway-full"]), plan(options.shortDuration, 0)));
+          output.scenarios.push(await latencyScenario(subset(lineup, ["direct", "nginx", "node-proxy", "gateway", "gateway-full"]), plan(options.shortDuration, 0)));
         }
         if (wants("tools-list")) {
           const list = subset(lineup, ["direct", "gateway", "gateway-full"]);

@@ -9,7 +9,7 @@ import { preflight } from "./preflight.js";
 import { readsProcessed, startRedis, type RedisProcess } from "./redis-process.js";
 import type { Status } from "./results.js";
 import type { Target, TargetName } from "./targets.js";
-import { startUpstream, type UpstreamProcess } from "./upstream-process.js";
+import { startScript, startUpstream, type UpstreamProcess } from "./upstream-process.js";
 
 export interface Running {
   target: Target;
@@ -71,6 +71,10 @@ export class Fleet {
         const nginx = await startNginx(this.dir, this.upstream.url);
         if (typeof nginx === "string") return { status: "skipped", note: nginx };
         return { target: { name, url: nginx.url, headers: {}, pid: nginx.pid }, stop: () => nginx.child.stop() };
+      }
+      case "node-proxy": {
+        const proxy = await startScript("node-proxy", "node-proxy.ts", ["--upstream", this.upstream.url]);
+        return { target: { name, url: proxy.url, headers: {}, pid: proxy.child.pid }, stop: () => proxy.child.stop() };
       }
       case "gateway": {
         const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => passThroughConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });

@@ -9,7 +9,7 @@ function fixed(value: number | undefined, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
+const ORDER: readonly TargetName[] = ["direct", "nginx", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -128,6 +128,7 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
   const calls = find<"throughput">(results, "tools-call");
   const full = summaryOf(calls, "gateway-full");
   const nginx = summaryOf(calls, "nginx");
+  const floor = summaryOf(calls, "node-proxy");
   const ratio = (target: TargetName) => {
     const summary = summaryOf(calls, target);
     return summary ? `${fixed(summary.ratio, 2)}x` : "n/a";
@@ -135,9 +136,11 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
   const parts: string[] = [];
   if (calls) {
     parts.push(
-      `gateway-full ${ratio("gateway-full")} direct` + (full && nginx ? ` (${fixed(full.rps / nginx.rps, 2)}x nginx)` : "") + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
+      `gateway-full ${ratio("gateway-full")} direct` + (full && nginx ? ` (${fixed(full.rps / nginx.rps, 2)}x nginx)` : "") +
+        (full && floor ? ` (${fixed(full.rps / floor.rps, 2)}x node-proxy)` : "") + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
       `gateway ${ratio("gateway")}`,
       `gateway-redis ${ratio("gateway-redis")}`,
+      `node-proxy ${ratio("node-proxy")}`,
       `nginx ${ratio("nginx")}`,
     );
   }

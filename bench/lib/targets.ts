@@ -1,7 +1,10 @@
 /** What a load runs against, and what every leg records. */
 
-/** `gateway-fanout`: federation over three upstream processes (the fan-out scenario). */
-export type TargetName = "direct" | "nginx" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
+/**
+ * `node-proxy`: the least a Node MCP proxy does (bench/node-proxy.ts), the gateway's floor.
+ * `gateway-fanout`: federation over three upstream processes (the fan-out scenario).
+ */
+export type TargetName = "direct" | "nginx" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
 
 export interface Target {
   name: TargetName;

@@ -24,23 +24,11 @@ export interface UpstreamProcess {
  * `toolPrefix` it lists its tools under that prefix (the fan-out scenario's upstreams).
  */
 export async function startUpstream(keepaliveMs: number, toolPrefix?: string): Promise<UpstreamProcess> {
-  const args = ["--import", "tsx", path.join(BENCH_DIR, "upstream.ts"), "--keepalive-ms", String(keepaliveMs), ...(toolPrefix ? ["--tool-prefix", toolPrefix] : [])];
-  const child = spawnChild(toolPrefix ? `upstream-${toolPrefix}` : "upstream", process.execPath, args, {
-    cwd: REPO_ROOT,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const url = await new Promise<string>((resolve, reject) => {
-    const lines = createInterface({ input: child.process.stdout! });
-    lines.once("line", (line) => {
-      lines.close();
-      try {
-        resolve((JSON.parse(line) as { url: string }).url);
-      } catch {
-        reject(new Error(`upstream: unexpected first line ${line}`));
-      }
-    });
-    void child.exited.then((code) => reject(new Error(`upstream exited (${code}): ${child.stderr()}`)));
-  });
+  const { url, child } = await startScript(toolPrefix ? `upstream-${toolPrefix}` : "upstream", "upstream.ts", [
+    "--keepalive-ms",
+    String(keepaliveMs),
+    ...(toolPrefix ? ["--tool-prefix", toolPrefix] : []),
+  ]);
   const base = new URL(url).origin;
   return {
     url,
@@ -54,4 +42,28 @@ export async function startUpstream(keepaliveMs: number, toolPrefix?: string): P
       return ((await response.json()) as { reset: number }).reset;
     },
   };
+}
+
+/**
+ * Runs a bench script (`bench/<script>`) in its own process and waits for the JSON line
+ * `{"url": "..."}` it prints once listening.
+ */
+export async function startScript(name: string, script: string, args: readonly string[]): Promise<{ url: string; child: Child }> {
+  const child = spawnChild(name, process.execPath, ["--import", "tsx", path.join(BENCH_DIR, script), ...args], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    const lines = createInterface({ input: child.process.stdout! });
+    lines.once("line", (line) => {
+      lines.close();
+      try {
+        resolve((JSON.parse(line) as { url: string }).url);
+      } catch {
+        reject(new Error(`${name}: unexpected first line ${line}`));
+      }
+    });
+    void child.exited.then((code) => reject(new Error(`${name} exited (${code}): ${child.stderr()}`)));
+  });
+  return { url, child };
 }
