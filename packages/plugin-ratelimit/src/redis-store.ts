@@ -14,6 +14,14 @@ export const createRedisClient: RedisFactory = (url, options) => new Redis(url, 
 const CONNECT_TIMEOUT_MS = 2_000;
 const COMMAND_TIMEOUT_MS = 1_000;
 const LOG_INTERVAL_MS = 10_000;
+/** Most takes one EVALSHA carries; more waiting are sent in several. */
+const MAX_BATCH = 128;
+
+interface PendingTake {
+  requests: readonly BucketRequest[];
+  resolve(result: TakeResult): void;
+  reject(err: unknown): void;
+}
 
 /**
  * Drops the connection and any reconnect plan. On a client that has already ended,
@@ -28,10 +36,13 @@ function isNoScript(err: unknown): boolean {
 }
 
 /**
- * Buckets in Redis, shared by every gateway on the same REDIS_URL and key prefix. One EVALSHA
- * per request; the script is loaded at startup and again when Redis has forgotten it (restart,
- * SCRIPT FLUSH). Commands fail fast while Redis is away (no offline queue), and ioredis
- * reconnects by itself, so service returns with Redis.
+ * Buckets in Redis, shared by every gateway on the same REDIS_URL and key prefix. The takes
+ * of the requests that arrive in one turn of the event loop go in one EVALSHA, sent when the
+ * turn's I/O is done (setImmediate): under load one command, one reply and one script run
+ * decide for several requests, and an unloaded request waits for nothing. Each take is still
+ * decided atomically, in arrival order. The script is loaded at startup and again when Redis
+ * has forgotten it (restart, SCRIPT FLUSH). Commands fail fast while Redis is away (no offline
+ * queue), and ioredis reconnects by itself, so service returns with Redis.
  */
 export class RedisStore implements RateLimitStore {
   readonly kind = "redis";
@@ -44,6 +55,8 @@ export class RedisStore implements RateLimitStore {
   #connectedOnce = false;
   #down = false;
   #closed = false;
+  #pending: PendingTake[] = [];
+  #sendScheduled = false;
 
   constructor(url: string, factory: RedisFactory, log: PluginApi["log"]) {
     this.#url = url;
@@ -93,21 +106,59 @@ export class RedisStore implements RateLimitStore {
     this.#log.info({ redis: safeRedisUrl(this.#url) }, "rate limits stored in redis");
   }
 
-  async take(requests: readonly BucketRequest[]): Promise<TakeResult> {
+  take(requests: readonly BucketRequest[]): Promise<TakeResult> {
+    if (!this.#client || this.#closed) return Promise.reject(new Error("redis store is not open"));
+    return new Promise((resolve, reject) => {
+      this.#pending.push({ requests, resolve, reject });
+      if (this.#sendScheduled) return;
+      this.#sendScheduled = true;
+      setImmediate(() => this.#sendPending());
+    });
+  }
+
+  #sendPending(): void {
+    this.#sendScheduled = false;
+    const pending = this.#pending;
+    this.#pending = [];
+    for (let start = 0; start < pending.length; start += MAX_BATCH) void this.#send(pending.slice(start, start + MAX_BATCH));
+  }
+
+  /** One EVALSHA for a batch of takes; a failure fails each of them. */
+  async #send(batch: readonly PendingTake[]): Promise<void> {
+    const keys: string[] = [];
+    const args: number[] = [batch.length];
+    for (const { requests } of batch) {
+      args.push(requests.length);
+      for (const request of requests) {
+        keys.push(request.key);
+        args.push(request.capacity, request.refillPerMs, request.cost);
+      }
+    }
+    let reply: (number | string)[];
+    try {
+      reply = await this.#evaluate(keys, args);
+    } catch (err) {
+      for (const take of batch) take.reject(err);
+      return;
+    }
+    let at = 0;
+    for (const take of batch) {
+      const allowed = reply[at++] === 1;
+      const tokens = take.requests.map(() => Number(reply[at++]));
+      take.resolve({ allowed, tokens });
+    }
+  }
+
+  async #evaluate(keys: readonly string[], args: readonly number[]): Promise<(number | string)[]> {
     const client = this.#client;
     if (!client || this.#closed) throw new Error("redis store is not open");
-    const keys = requests.map((request) => request.key);
-    const args = requests.flatMap((request) => [request.capacity, request.refillPerMs, request.cost]);
-    let reply: unknown;
     try {
-      reply = await client.evalsha(this.#sha, keys.length, ...keys, ...args);
+      return (await client.evalsha(this.#sha, keys.length, ...keys, ...args)) as (number | string)[];
     } catch (err) {
       if (!isNoScript(err)) throw err;
       this.#sha = (await client.script("LOAD", BUCKET_SCRIPT)) as string;
-      reply = await client.evalsha(this.#sha, keys.length, ...keys, ...args);
+      return (await client.evalsha(this.#sha, keys.length, ...keys, ...args)) as (number | string)[];
     }
-    const [allowed, ...tokens] = reply as [number, ...string[]];
-    return { allowed: allowed === 1, tokens: tokens.map(Number) };
   }
 
   health() {

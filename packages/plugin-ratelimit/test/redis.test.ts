@@ -5,6 +5,7 @@ import { startTestGateway, type TestGateway, freePort } from "@mcp-gateway/runti
 import { Redis } from "ioredis";
 import { redisSkipReason, startRedisServer, type RedisServer } from "../../../test/helpers/redis-server.ts";
 import ratelimit, { createRateLimitPlugin } from "../src/index.ts";
+import { createRedisClient, RedisStore } from "../src/redis-store.ts";
 import type { RateLimitOptionsInput } from "../src/options.ts";
 import { burst, caller, countOf, errorOf, headerAuth, toolsCall, toolsList, waitFor } from "./support.ts";
 
@@ -98,6 +99,38 @@ describe("ratelimit with the Redis store", { skip: redisSkipReason() }, () => {
       assert.deepEqual(commands.slice(0, commands.indexOf("echo")), ["evalsha"]);
     } finally {
       monitor.disconnect();
+    }
+  });
+
+  it("decides the takes of one event-loop turn in one EVALSHA, each in arrival order", async () => {
+    // The store logs only connection trouble, which this test does not cause.
+    const quiet = { info: () => undefined, warn: () => undefined } as unknown as ConstructorParameters<typeof RedisStore>[2];
+    const store = new RedisStore(redis.url, createRedisClient, quiet);
+    await store.open();
+    const monitor = await probe.monitor();
+    const commands: string[] = [];
+    monitor.on("monitor", (_time: string, args: string[], source: string) => {
+      if (source !== "lua") commands.push(args[0]!.toLowerCase());
+    });
+    try {
+      const key = `${prefix()}:rate:acme:bot:tools/call`;
+      const take = () => store.take([{ key, rpm: 1, capacity: 3, refillPerMs: 1 / 60_000, cost: 1, label: "tools/call" }]);
+      const results = await Promise.all([take(), take(), take(), take(), take()]);
+      assert.deepEqual(
+        results.map((result) => result.allowed),
+        [true, true, true, false, false],
+      );
+      assert.deepEqual(
+        results.map((result) => Math.floor(result.tokens[0]!)),
+        [2, 1, 0, 0, 0],
+      );
+      const marker = `marker-${randomUUID()}`;
+      await probe.echo(marker);
+      await waitFor("the marker in MONITOR", () => (commands.includes("echo") ? true : undefined));
+      assert.deepEqual(commands.slice(0, commands.indexOf("echo")), ["evalsha"], "five takes, one command");
+    } finally {
+      monitor.disconnect();
+      await store.close();
     }
   });
 
