@@ -11,7 +11,8 @@ import { runLeg, type Workload } from "./load.js";
 import type { ProfileTarget } from "./options.js";
 import { RESULTS_DIR } from "./paths.js";
 
-export type ProfileOutcome = (ProfileSummary & { target: string }) | string;
+/** `requests`: completed during the profiled leg, to read the profile as µs per request. */
+export type ProfileOutcome = (ProfileSummary & { target: string; requests: number }) | string;
 
 export async function profileGateway(
   fleet: Fleet,
@@ -30,15 +31,17 @@ export async function profileGateway(
   if (!isRunning(started)) return `${started.status}: ${started.note}`;
   // Startup and warm-up (module loading, first compiles) are left out of the summary.
   let skipMs = 0;
+  let requests = 0;
   try {
     await runLeg(started.target, workload, 1, 0, fleet.upstream.child.pid);
     skipMs = performance.now() - (started.spawnedAt ?? performance.now());
     const leg = await runLeg(started.target, workload, seconds, 1, fleet.upstream.child.pid);
     if (!leg.ok) return `profiled run had failed responses: ${JSON.stringify(leg.failures)}`;
+    requests = leg.requests;
   } finally {
     await started.stop();
   }
   const file = path.join(dir, fileOf(started.target.name));
   if (!existsSync(file)) return `no profile written at ${file} (the gateway did not exit cleanly)`;
-  return { target: started.target.name, ...summariseProfile(file, { skipMs }) };
+  return { target: started.target.name, requests, ...summariseProfile(file, { skipMs }) };
 }
