@@ -16,13 +16,15 @@ const NEVER: Matcher = () => false;
 
 /**
  * Compiles a list of globs once (at plugin load) into one matcher: true when any pattern matches
- * the whole value. Never compile per request.
+ * the whole value. Never compile per request. The patterns become one anchored RegExp, tested
+ * directly: micromatch's own matcher allocates a state object on every test. As in micromatch, a
+ * value equal to a pattern matches it.
  */
 export function compileGlobs(patterns: readonly string[]): Matcher {
   if (!patterns.length) return NEVER;
-  const matchers = patterns.map((pattern) => micromatch.matcher(pattern, OPTIONS));
-  if (matchers.length === 1) return matchers[0]!;
-  return (value) => matchers.some((match) => match(value));
+  const literal = new Set(patterns);
+  const any = new RegExp(patterns.map((pattern) => `(?:${micromatch.makeRe(pattern, OPTIONS).source})`).join("|"));
+  return (value) => literal.has(value) || any.test(value);
 }
 
 /** Why a pattern cannot be compiled, or undefined when it can. */
