@@ -31,6 +31,9 @@ export interface Policy {
 
 const ANY: Matcher = () => true;
 
+/** Callers whose merged rules are kept; past it the cache starts over (subjects may be unbounded). */
+const SUBJECTS_KEPT = 1_000;
+
 /** Where a named call carries its name. */
 interface NamedCall {
   target: Target;
@@ -90,42 +93,60 @@ function subscribedUris(call: CallFacts): string[] {
 export function compilePolicy(options: Pick<PolicyOptions, "default" | "rules">): Policy {
   const rules = options.rules.map(compileRule);
   const defaultAllows = options.default === "allow";
+  // Callers repeat: their merged rules are kept by tenant, then client, up to SUBJECTS_KEPT.
+  const kept = new Map<string, Map<string, SubjectPolicy>>();
+  let keptCount = 0;
+
+  function compileForSubject(subject: Subject): SubjectPolicy {
+    const applicable = rules.filter((rule) => rule.tenant(subject.tenant) && rule.client(subject.client));
+    const who = `${subject.tenant}/${subject.client}`;
+    const verdict = (target: Target, value: string): Verdict => {
+      if (applicable.some((rule) => rule.deny[target](value))) return "denied";
+      if (applicable.some((rule) => rule.allow[target](value))) return "allowed";
+      return "default";
+    };
+    const refusal = (target: Target, value: string): string | undefined => {
+      const decided = verdict(target, value);
+      if (decided === "allowed" || (decided === "default" && defaultAllows)) return undefined;
+      return `${target} ${JSON.stringify(value)} is ${decided === "denied" ? "denied" : "not allowed"} for ${who}`;
+    };
+
+    return {
+      denial(call) {
+        if (call.kind !== "request" || call.method === undefined) return undefined;
+        const method = refusal("method", call.method);
+        if (method) return method;
+        const named = NAMED.get(call.method);
+        if (named) {
+          const name = named.name(call);
+          if (name === undefined) return `${call.method} without ${named.label} is not allowed`;
+          return refusal(named.target, name);
+        }
+        if (call.method === "subscriptions/listen") {
+          for (const uri of subscribedUris(call)) {
+            const refused = refusal("resource", uri);
+            if (refused) return refused;
+          }
+        }
+        return undefined;
+      },
+    };
+  }
 
   return {
     forSubject(subject) {
-      const applicable = rules.filter((rule) => rule.tenant(subject.tenant) && rule.client(subject.client));
-      const who = `${subject.tenant}/${subject.client}`;
-      const verdict = (target: Target, value: string): Verdict => {
-        if (applicable.some((rule) => rule.deny[target](value))) return "denied";
-        if (applicable.some((rule) => rule.allow[target](value))) return "allowed";
-        return "default";
-      };
-      const refusal = (target: Target, value: string): string | undefined => {
-        const decided = verdict(target, value);
-        if (decided === "allowed" || (decided === "default" && defaultAllows)) return undefined;
-        return `${target} ${JSON.stringify(value)} is ${decided === "denied" ? "denied" : "not allowed"} for ${who}`;
-      };
-
-      return {
-        denial(call) {
-          if (call.kind !== "request" || call.method === undefined) return undefined;
-          const method = refusal("method", call.method);
-          if (method) return method;
-          const named = NAMED.get(call.method);
-          if (named) {
-            const name = named.name(call);
-            if (name === undefined) return `${call.method} without ${named.label} is not allowed`;
-            return refusal(named.target, name);
-          }
-          if (call.method === "subscriptions/listen") {
-            for (const uri of subscribedUris(call)) {
-              const refused = refusal("resource", uri);
-              if (refused) return refused;
-            }
-          }
-          return undefined;
-        },
-      };
+      const byClient = kept.get(subject.tenant);
+      const known = byClient?.get(subject.client);
+      if (known) return known;
+      if (keptCount >= SUBJECTS_KEPT) {
+        kept.clear();
+        keptCount = 0;
+      }
+      const compiled = compileForSubject(subject);
+      if (byClient) byClient.set(subject.client, compiled);
+      else kept.set(subject.tenant, new Map([[subject.client, compiled]]));
+      keptCount++;
+      return compiled;
     },
   };
 }

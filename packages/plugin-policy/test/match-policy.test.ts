@@ -27,6 +27,20 @@ describe("policy decisions", () => {
     assert.equal(policyOf(SEED).forSubject({ tenant: "other", client: "local-dev" }).denial(request("initialize")), 'method "initialize" is not allowed for other/local-dev');
   });
 
+  it("keeps each caller's merged rules apart, also past the number of callers it keeps", () => {
+    const policy = policyOf({ rules: [{ subject: { tenant: "acme" }, allow: { methods: ["tools/list"] } }] });
+    const acme = policy.forSubject({ tenant: "acme", client: "bot" });
+    assert.equal(policy.forSubject({ tenant: "acme", client: "bot" }), acme, "the same caller's rules are reused");
+    // A tenant and client that would read the same when joined stay different callers.
+    assert.notEqual(policy.forSubject({ tenant: "acme\nbot", client: "" }).denial(request("tools/list")), undefined);
+    for (let i = 0; i < 2_500; i++) {
+      const tenant = i % 2 ? "acme" : `other-${i}`;
+      const allowed = policy.forSubject({ tenant, client: `c${i}` }).denial(request("tools/list")) === undefined;
+      assert.equal(allowed, tenant === "acme", `${tenant}/c${i}`);
+    }
+    assert.equal(policy.forSubject({ tenant: "acme", client: "bot" }).denial(request("tools/list")), undefined);
+  });
+
   it("lets a deny beat an allow, within a rule and across rules", () => {
     assert.equal(policyOf(SEED).forSubject(LOCAL_DEV).denial(tool("rm")), 'tool "rm" is denied for client/local-dev');
     const across = policyOf({
