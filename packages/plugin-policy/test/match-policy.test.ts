@@ -31,8 +31,9 @@ describe("policy decisions", () => {
     const policy = policyOf({ rules: [{ subject: { tenant: "acme" }, allow: { methods: ["tools/list"] } }] });
     const acme = policy.forSubject({ tenant: "acme", client: "bot" });
     assert.equal(policy.forSubject({ tenant: "acme", client: "bot" }), acme, "the same caller's rules are reused");
-    // A tenant and client that would read the same when joined stay different callers.
-    assert.notEqual(policy.forSubject({ tenant: "acme\nbot", client: "" }).denial(request("tools/list")), undefined);
+    // Callers whose tenant and client would read the same if joined stay apart.
+    assert.equal(policy.forSubject({ tenant: "acme", client: "x\ny" }).denial(request("tools/list")), undefined);
+    assert.notEqual(policy.forSubject({ tenant: "acme\nx", client: "y" }).denial(request("tools/list")), undefined);
     for (let i = 0; i < 2_500; i++) {
       const tenant = i % 2 ? "acme" : `other-${i}`;
       const allowed = policy.forSubject({ tenant, client: `c${i}` }).denial(request("tools/list")) === undefined;
