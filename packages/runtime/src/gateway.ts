@@ -18,7 +18,7 @@ import type { GatewayPlugin } from "./plugin.js";
 import { checkBeforeTargets, createPluginHooks, type TapRecord } from "./plugin-host.js";
 import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
 import { compileAllowlist, forbiddenForwardPatterns } from "./proxy/headers.js";
-import { createUpstream, upstreamInfo, type Upstream } from "./proxy/upstream.js";
+import { createUpstream, type Upstream } from "./proxy/upstream.js";
 import type { StageName } from "./stages.js";
 
 const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -89,7 +89,7 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
   });
   const records: TapRecord[] = [];
   const env = options.env ?? process.env;
-  const infos = upstreams.map(upstreamInfo);
+  const infos = upstreams.map((upstream) => upstream.info);
   for (const { plugin, options: pluginOptions, spec } of loaded) {
     try {
       await plugin.setup(

@@ -11,7 +11,7 @@ import type { Federation } from "./federation/federation.js";
 import { forward, type ForwardResult } from "./proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
 import { callsToTransform } from "./proxy/transform.js";
-import { upstreamInfo, type Upstream } from "./proxy/upstream.js";
+import type { Upstream } from "./proxy/upstream.js";
 import { errorBody, sendError, toGatewayError } from "./respond.js";
 
 export interface PipelineDeps {
@@ -160,7 +160,7 @@ export function createPipeline(deps: PipelineDeps) {
     const routed = await hooks.route.promise(ctx);
     const upstream = routed === undefined ? deps.defaultUpstream : deps.upstreams.get(routed);
     if (!upstream) throw GatewayError.from("MCPGW_ERR_UNKNOWN_UPSTREAM", `Route named upstream "${routed}", which is not configured`);
-    ctx.upstream = upstreamInfo(upstream);
+    ctx.upstream = upstream.info;
 
     const headers = { ...filterRequestHeaders(req.headers, deps.allowlist), ...upstream.headers };
     if (hooks.beforeUpstream.isUsed()) await hooks.beforeUpstream.promise(ctx, { upstream: ctx.upstream, method: ctx.http.method, headers });

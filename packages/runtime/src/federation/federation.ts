@@ -8,7 +8,7 @@ import type { GatewayHooks } from "../hooks.js";
 import { forward, type ForwardResult } from "../proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "../proxy/headers.js";
 import { callsToTransform } from "../proxy/transform.js";
-import { upstreamInfo, type Upstream } from "../proxy/upstream.js";
+import type { Upstream } from "../proxy/upstream.js";
 import { CatalogCache, ownerOfUri } from "./catalog.js";
 import { exchange, METHOD_NOT_FOUND, resultOf, UpstreamRpcError } from "./exchange.js";
 import { fanIn, type FanInSource } from "./fan-in.js";
@@ -48,7 +48,6 @@ export interface FederationDeps {
 /** One upstream of a session, with that upstream's own session id (none for a stateless one). */
 interface Member {
   upstream: Upstream;
-  info: UpstreamInfo;
   sessionId: string | undefined;
 }
 
@@ -120,7 +119,7 @@ export class Federation {
     }
     this.#sealer = createSessionSealer({ keys, maxAgeMs: config.sessionMaxAgeMs });
     this.#catalogs = new CatalogCache(config.catalogTtlMs);
-    this.#members = new Map(deps.upstreams.map((upstream) => [upstream.name, { upstream, info: upstreamInfo(upstream), sessionId: undefined }]));
+    this.#members = new Map(deps.upstreams.map((upstream) => [upstream.name, { upstream, sessionId: undefined }]));
   }
 
   /**
@@ -430,7 +429,7 @@ export class Federation {
 
   /** Streams one upstream's answer through, renaming the call for it and tagging ids for the client. */
   async #forwardTo(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, session: FederatedSession, member: Member, rename: string | undefined): Promise<ForwardResult> {
-    (ctx as { upstream: UpstreamInfo | undefined }).upstream = member.info;
+    (ctx as { upstream: UpstreamInfo | undefined }).upstream = member.upstream.info;
     const headers = await this.#headers(ctx, req, member, "POST", {});
     let body = this.#body(ctx);
     if (rename !== undefined) {
@@ -554,7 +553,7 @@ export class Federation {
       for (const name of Object.keys(headers)) if (name === "mcp-name" || name.startsWith("mcp-param-")) delete headers[name];
       if (headers["mcp-method"] !== undefined) headers["mcp-method"] = options.rpcMethod;
     }
-    if (this.#deps.hooks.beforeUpstream.isUsed()) await this.#deps.hooks.beforeUpstream.promise(ctx, { upstream: member.info, method, headers });
+    if (this.#deps.hooks.beforeUpstream.isUsed()) await this.#deps.hooks.beforeUpstream.promise(ctx, { upstream: member.upstream.info, method, headers });
     return headers;
   }
 

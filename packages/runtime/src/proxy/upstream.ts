@@ -16,7 +16,7 @@ export interface Upstream extends UpstreamInfo {
   readonly path: string;
   /** Headers from config (fixed headers and credentials), sent on every request. */
   readonly headers: Readonly<Record<string, string>>;
-  /** The public view, built once: `ctx.upstream` of every request routed here. */
+  /** The public view plugins get, without pool or credentials; built once, it is `ctx.upstream`. */
   readonly info: UpstreamInfo;
 }
 
@@ -39,11 +39,6 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     path: url.pathname + url.search,
     headers: Object.freeze(headers),
   });
-}
-
-/** The public view plugins get: no pool, no credentials. */
-export function upstreamInfo(upstream: Upstream): UpstreamInfo {
-  return upstream.info;
 }
 
 const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_BODY_TIMEOUT"]);
