@@ -118,6 +118,16 @@ describe("npm run bench -- --smoke", () => {
     assert.equal(typeof federated.summary!.extraCpuUsPerRequest, "number", "CPU over the pass-through gateway's");
   });
 
+  it("reads the SSE gateway's RSS after each half of the streams opened", () => {
+    const sse = output.scenarios.find((scenario) => scenario.scenario === "sse");
+    const gateway = sse?.targets.find((outcome) => outcome.target === "gateway-full" || outcome.target === "gateway");
+    assert.equal(gateway?.status, "ok", gateway?.note);
+    const { rssBefore, rssHalf, rssHeld, rssPerStream, rssPerStreamMarginal } = gateway.summary!;
+    for (const rss of [rssBefore, rssHalf, rssHeld]) assert.ok(rss! > 0, "RSS read from /proc");
+    // Twenty streams are too few for a meaningful figure (RSS may even shrink): only its presence is checked.
+    assert.ok(Number.isFinite(rssPerStream) && Number.isFinite(rssPerStreamMarginal));
+  });
+
   it("says why each target it skipped was not measured", () => {
     for (const scenario of output.scenarios) {
       for (const outcome of scenario.targets.filter((target) => target.status === "skipped")) {

@@ -89,7 +89,7 @@ interface Output {
 
 async function runScenarios(options: BenchOptions, output: Output, dir: string, stamp: string): Promise<void> {
   const upstream = await startUpstream(options.keepaliveMs);
-  const fleet = new Fleet(upstream, dir, options.keepaliveMs);
+  const fleet = new Fleet(upstream, dir, options.keepaliveMs, options.proxyNodeArgs);
   const wants = (name: ScenarioName) => options.scenarios.includes(name);
   const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
   try {
@@ -220,6 +220,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.log(`\n${formatTables(output.scenarios)}\n`);
   printProfile(output.profile);
   console.log(summaryLine(output.scenarios));
+  if (options.proxyNodeArgs.length) console.log(`node flags of the gateways and node-proxy: ${options.proxyNodeArgs.join(" ")}`);
   const failed = failedTargets(output);
   for (const line of [...failed, ...output.errors]) console.error(`FAILED ${line}`);
 

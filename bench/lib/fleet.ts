@@ -42,6 +42,8 @@ export class Fleet {
     readonly upstream: UpstreamProcess,
     private readonly dir: string,
     private readonly keepaliveMs: number,
+    /** Node flags for every Node proxy started here (gateways and node-proxy). */
+    private readonly proxyNodeArgs: readonly string[] = [],
   ) {}
 
   /** Starts a target and checks it answers correctly; or explains why it cannot be measured. */
@@ -64,6 +66,7 @@ export class Fleet {
   private async launch(name: TargetName, options: StartOptions): Promise<Running | Unavailable> {
     const config: Omit<ConfigOptions, "port"> = { upstreamUrl: this.upstream.url, ...(options.connections ? { connections: options.connections } : {}) };
     const configName = `${name}${options.label ? `-${options.label}` : ""}`;
+    const nodeArgs = [...this.proxyNodeArgs, ...(options.nodeArgs ?? [])];
     switch (name) {
       case "direct":
         return { target: { name, url: this.upstream.url, headers: {} }, stop: async () => undefined };
@@ -73,17 +76,17 @@ export class Fleet {
         return { target: { name, url: nginx.url, headers: {}, pid: nginx.pid }, stop: () => nginx.child.stop() };
       }
       case "node-proxy": {
-        const proxy = await startScript("node-proxy", "node-proxy.ts", ["--upstream", this.upstream.url]);
+        const proxy = await startScript("node-proxy", "node-proxy.ts", ["--upstream", this.upstream.url], nodeArgs);
         return { target: { name, url: proxy.url, headers: {}, pid: proxy.child.pid }, stop: () => proxy.child.stop() };
       }
       case "gateway": {
-        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => passThroughConfig({ ...config, port }), nodeArgs: options.nodeArgs ?? [] });
+        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => passThroughConfig({ ...config, port }), nodeArgs });
         return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
       case "gateway-fanout": {
         const fanOut = await (this.fanOutUpstreams ??= startFanOutUpstreams(this.keepaliveMs));
         const upstreams = fanOut.map((upstream, index) => ({ name: FAN_OUT_PREFIXES[index]!, url: upstream.url }));
-        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => fanOutConfig({ port, upstreams }), nodeArgs: options.nodeArgs ?? [] });
+        const gateway = await startGateway({ name: configName, dir: this.dir, config: (port) => fanOutConfig({ port, upstreams }), nodeArgs });
         const upstreamPids = fanOut.map((upstream) => upstream.child.pid);
         return { target: { name, url: gateway.url, headers: {}, pid: gateway.pid, upstreamPids }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
@@ -104,7 +107,7 @@ export class Fleet {
           dir: this.dir,
           config: (port) => fullConfig({ ...config, port }),
           env,
-          nodeArgs: options.nodeArgs ?? [],
+          nodeArgs,
         });
         return { target: { name, url: gateway.url, headers: AUTH_HEADERS, pid: gateway.pid, ...aux }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }

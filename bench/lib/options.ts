@@ -26,6 +26,8 @@ export interface BenchOptions {
   smoke: boolean;
   /** JSON results file. */
   out: string | undefined;
+  /** Node flags for every Node proxy (the gateways and node-proxy), e.g. `--max-semi-space-size=2`. */
+  proxyNodeArgs: readonly string[];
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -43,6 +45,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
   --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
+  --node-args "FLAGS"   node flags for the gateways and node-proxy        (BENCH_NODE_ARGS, none)
   --smoke               tiny durations (~40 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;
@@ -75,6 +78,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       only: { type: "string" },
       profile: { type: "boolean" },
       "profile-target": { type: "string" },
+      "node-args": { type: "string" },
       smoke: { type: "boolean" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -105,5 +109,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     profile: (profileTarget as ProfileTarget | undefined) ?? (values.profile ? "gateway-full" : undefined),
     smoke,
     out: values.out,
+    proxyNodeArgs: (values["node-args"] ?? process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
   };
 }

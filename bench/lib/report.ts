@@ -83,11 +83,12 @@ function fanOutTable(result: FanOutScenario): string {
 }
 
 function sseTable(result: SseScenario): string {
-  const header = ["target", "streams", "RSS/stream KiB", "CPU % holding", "peak RSS MiB", "left open", "reset isolated", "status"];
+  const header = ["target", "streams", "RSS/stream KiB", "2nd half KiB", "CPU % holding", "peak RSS MiB", "left open", "reset isolated", "status"];
   const outcomes = inOrder(result.targets);
   const rows = rowsOf(outcomes, header, (s) => [
     `${s.opened}/${s.streams}`,
     fixed(s.rssPerStream / 1024, 1),
+    fixed(s.rssPerStreamMarginal / 1024, 1),
     fixed(s.cpuPercentHolding, 1),
     fixed(s.peakRss / MIB),
     String(s.upstreamLeftOpen),
@@ -152,7 +153,7 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
   if (large) parts.push(`1 MiB ${largeGateway ? `${fixed(largeGateway.ratio, 2)}x MB/s, peak ${fixed(largeGateway.proxyPeakRss / MIB)} MiB` : "n/a"}`);
   const sse = find<"sse">(results, "sse");
   const sseGateway = summaryOf(sse, "gateway-full") ?? summaryOf(sse, "gateway");
-  if (sse) parts.push(`SSE ${sseGateway ? `${fixed(sseGateway.rssPerStream / 1024, 1)} KiB/stream, ${sseGateway.upstreamLeftOpen} left open` : "n/a"}`);
+  if (sse) parts.push(`SSE ${sseGateway ? `${fixed(sseGateway.rssPerStream / 1024, 1)} KiB/stream (2nd half ${fixed(sseGateway.rssPerStreamMarginal / 1024, 1)}), ${sseGateway.upstreamLeftOpen} left open` : "n/a"}`);
   const list = summaryOf(find<"throughput">(results, "tools-list"), "gateway-full");
   if (find(results, "tools-list")) parts.push(`tools/list ${list ? `${fixed(list.ratio, 2)}x` : "n/a"}`);
   const fanOutResult = find<"fan-out">(results, "fan-out");

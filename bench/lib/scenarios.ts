@@ -154,7 +154,8 @@ export async function sseScenario(lineup: Lineup, upstream: Parameters<typeof ss
   for (const target of lineup.targets) {
     const fanIn = await sseFanIn({ target, upstream, streams: plan.streams, holdSeconds: plan.holdSeconds });
     plan.log(
-      `sse ${target.name}: ${fanIn.opened}/${fanIn.streams} streams, ${format(fanIn.rssPerStream / 1024, 1)} KiB each, ` +
+      `sse ${target.name}: ${fanIn.opened}/${fanIn.streams} streams, ${format(fanIn.rssPerStream / 1024, 1)} KiB each ` +
+        `(second half ${format(fanIn.rssPerStreamMarginal / 1024, 1)}), ` +
         `${format(fanIn.cpuPercentHolding, 1)}% CPU holding, ${fanIn.upstreamLeftOpen} upstream streams left open`,
     );
     const reset = await upstreamReset(target, upstream, Math.min(plan.streams, 50), plan.keepaliveMs);

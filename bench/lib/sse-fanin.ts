@@ -21,9 +21,17 @@ export interface FanInResult {
   /** Streams that saw at least one keepalive after opening. */
   streamsWithKeepalives: number;
   holdSeconds: number;
-  /** RSS growth of the measured process per held stream, bytes. */
+  /** RSS growth of the measured process per held stream, bytes (the issue's figure). */
   rssPerStream: number;
+  /**
+   * RSS growth per stream of the second half alone, bytes: what one more stream costs once the
+   * process has grown its fixed parts (V8's young generation grows to ~48 MiB under the opening
+   * burst whatever the stream count).
+   */
+  rssPerStreamMarginal: number;
   rssBefore: number;
+  /** RSS with the first half of the streams open. */
+  rssHalf: number;
   rssHeld: number;
   peakRss: number;
   /** CPU of the measured process while holding, as % of one core. */
@@ -43,14 +51,23 @@ export interface FanInOptions {
   drainWaitMs?: number;
 }
 
+/** Pause after the first half of the streams opened, before reading RSS. */
+const SETTLE_MS = 1_000;
+
 export async function sseFanIn(options: FanInOptions): Promise<FanInResult> {
   const { target, upstream, streams: count, holdSeconds } = options;
   const drainWaitMs = options.drainWaitMs ?? 5_000;
   const pid = target.pid ?? upstream.child.pid;
   await poll(async () => (await upstream.stats()).openStreams === 0, 5_000);
   const rssBefore = memory(pid)?.rss ?? NaN;
-  const streams = await openStreams(count, target.url, target.headers);
+  const half = Math.floor(count / 2);
+  const firstHalf = await openStreams(half, target.url, target.headers);
+  await sleep(SETTLE_MS);
+  const rssHalf = memory(pid)?.rss ?? NaN;
+  const secondHalf = await openStreams(count - half, target.url, target.headers);
+  const streams = [...firstHalf, ...secondHalf];
   const opened = streams.filter((stream) => stream.opened);
+  const openedSecond = secondHalf.filter((stream) => stream.opened).length;
   try {
     const cpuStart = cpuMicros(pid) ?? NaN;
     const wallStart = performance.now();
@@ -74,7 +91,9 @@ export async function sseFanIn(options: FanInOptions): Promise<FanInResult> {
       streamsWithKeepalives,
       holdSeconds,
       rssPerStream: opened.length ? (rssHeld - rssBefore) / opened.length : NaN,
+      rssPerStreamMarginal: openedSecond ? (rssHeld - rssHalf) / openedSecond : NaN,
       rssBefore,
+      rssHalf,
       rssHeld,
       peakRss: mem?.peakRss ?? NaN,
       cpuPercentHolding,

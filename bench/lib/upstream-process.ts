@@ -48,8 +48,8 @@ export async function startUpstream(keepaliveMs: number, toolPrefix?: string): P
  * Runs a bench script (`bench/<script>`) in its own process and waits for the JSON line
  * `{"url": "..."}` it prints once listening.
  */
-export async function startScript(name: string, script: string, args: readonly string[]): Promise<{ url: string; child: Child }> {
-  const child = spawnChild(name, process.execPath, ["--import", "tsx", path.join(BENCH_DIR, script), ...args], {
+export async function startScript(name: string, script: string, args: readonly string[], nodeArgs: readonly string[] = []): Promise<{ url: string; child: Child }> {
+  const child = spawnChild(name, process.execPath, [...nodeArgs, "--import", "tsx", path.join(BENCH_DIR, script), ...args], {
     cwd: REPO_ROOT,
     stdio: ["ignore", "pipe", "pipe"],
   });
