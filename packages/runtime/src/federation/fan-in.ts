@@ -4,7 +4,7 @@ import type { Logger } from "pino";
 import type { JsonRpcId } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { ForwardResult } from "../proxy/forward.js";
-import type { Upstream } from "../proxy/upstream.js";
+import { releaseRawHeaders, type Upstream } from "../proxy/upstream.js";
 import { eventMessage, formatEvent, parseEvent, SseSplitter, type SseEvent } from "./sse.js";
 
 /** One upstream stream to merge into the client's. */
@@ -180,7 +180,8 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
           state.controller = controller;
           if (settled) controller.abort(new Error("client closed the connection"));
         },
-        onResponseStart(_controller, statusCode, headers: IncomingHttpHeaders) {
+        onResponseStart(controller, statusCode, headers: IncomingHttpHeaders) {
+          releaseRawHeaders(controller);
           state.status = statusCode;
           state.open = statusCode === 200 && String(headers["content-type"] ?? "").startsWith("text/event-stream");
           if (!state.open) {

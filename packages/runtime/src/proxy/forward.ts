@@ -6,7 +6,7 @@ import type { GatewayHooks } from "../hooks.js";
 import { formatEvent, parseEvent, SseSplitter, type SseEvent } from "../federation/sse.js";
 import { filterResponseHeaders } from "./headers.js";
 import { transformJson, transformSse } from "./transform.js";
-import { upstreamFailure, type Upstream } from "./upstream.js";
+import { releaseRawHeaders, upstreamFailure, type Upstream } from "./upstream.js";
 
 export interface ForwardRequest {
   ctx: RequestContext;
@@ -83,7 +83,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     if (this.request.res.destroyed) this.onClose();
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
+    releaseRawHeaders(controller);
     const { ctx, res, transform } = this.request;
     ctx.timings.upstreamHeaders = performance.now();
     this.statusCode = statusCode;

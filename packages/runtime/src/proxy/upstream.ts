@@ -1,4 +1,4 @@
-import { Pool } from "undici";
+import { Pool, type Dispatcher } from "undici";
 import type { UpstreamInfo } from "../context.js";
 import type { UpstreamConfig } from "../config/schema.js";
 import { GatewayError } from "../errors.js";
@@ -52,4 +52,13 @@ export function upstreamFailure(err: unknown, upstream: UpstreamInfo): GatewayEr
     });
   }
   return GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${upstream.name}" is unreachable`, { cause: err });
+}
+
+/**
+ * undici keeps an answer's raw header Buffers (slices of the socket's first read) on its
+ * dispatch controller until the answer ends. Handlers read the parsed headers they are given, so
+ * a held event stream lets them go: ~1.4 KiB of heap per stream.
+ */
+export function releaseRawHeaders(controller: Dispatcher.DispatchController): void {
+  controller.rawHeaders = null;
 }
