@@ -220,11 +220,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const sockets = new Set<Socket>();
   app.server.on("connection", (socket: Socket) => {
     sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
+    socket.on("close", () => sockets.delete(socket));
   });
   app.server.on("request", (_req: IncomingMessage, res: ServerResponse) => {
     inFlight.add(res);
-    res.once("close", () => inFlight.delete(res));
+    res.on("close", () => inFlight.delete(res));
   });
 
   async function health() {

@@ -109,7 +109,7 @@ function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): () => 
       ctx.log.error({ err, plugin: (err as { plugin?: string }).plugin, hook: "onResponse" }, "onResponse tap failed");
     });
   };
-  res.once("close", () => {
+  res.on("close", () => {
     ctx.timings.end = performance.now();
     done();
   });

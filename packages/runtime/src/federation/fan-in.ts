@@ -84,7 +84,7 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
       abortAll("client closed the connection");
       settle({ kind: "aborted", statusCode: started ? 200 : 499 });
     };
-    res.once("close", onClientClose);
+    res.on("close", onClientClose);
     const onDrain = () => {
       for (const state of states) if (!state.done) state.controller?.resume();
     };

@@ -74,7 +74,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly resolve: (result: ForwardResult) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    request.res.once("close", this.onClose);
+    request.res.on("close", this.onClose);
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
