@@ -167,7 +167,9 @@ export function createPipeline(deps: PipelineDeps) {
     const body = ctx.replacedBody ?? ctx.body;
     if (ctx.replacedBody !== undefined) headers["content-type"] = "application/json";
 
-    const result = await forward({
+    // Returned rather than awaited: a held event stream would otherwise keep this frame, and all
+    // it refers to, suspended for as long as the stream lives.
+    return forward({
       ctx,
       upstream,
       method: ctx.http.method as Dispatcher.HttpMethod,
@@ -178,8 +180,9 @@ export function createPipeline(deps: PipelineDeps) {
       transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
       longLived: ctx.http.method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
       trackStream: deps.trackStream,
+    }).then((result) => {
+      ctx.outcome = outcomeOf(result);
     });
-    ctx.outcome = outcomeOf(result);
   }
 
   return async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
