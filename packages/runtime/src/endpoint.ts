@@ -80,7 +80,10 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
 
   return (req, res) => {
     if (pathOf(req.url) !== path) return false;
-    const id = randomUUID();
+    // randomUUID() returns its string as a chain of ~11 concatenations, which the request's
+    // context keeps for as long as the request lives (hours for a held stream): 0.4 KiB. The
+    // id is already lower case; toLowerCase() hands it back as one flat string.
+    const id = randomUUID().toLowerCase();
     const method = req.method ?? "GET";
     if (!SERVED_METHODS.has(method)) {
       options.reject(id, req, res, GatewayError.from("MCPGW_ERR_METHOD_NOT_ALLOWED", undefined, { headers: { allow: ALLOW } }));
