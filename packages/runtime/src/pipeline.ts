@@ -120,7 +120,12 @@ function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): () => 
 export function createPipeline(deps: PipelineDeps) {
   const { hooks } = deps;
 
-  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  /**
+   * Everything up to the upstream; returns how the forwarding ended. The forwarding is returned,
+   * not awaited: a held event stream would otherwise keep this frame, and all it refers to,
+   * suspended for as long as the stream lives.
+   */
+  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<ForwardResult> {
     // Parse before the Origin check so its 403 echoes the request id, but refuse a foreign
     // Origin before reporting anything about the body.
     let parsed: ParsedBody | undefined;
@@ -153,10 +158,7 @@ export function createPipeline(deps: PipelineDeps) {
     }
     const session = deps.federation?.join(ctx);
     await hooks.authorize.promise(ctx);
-    if (session) {
-      ctx.outcome = outcomeOf(await deps.federation!.serve(ctx, req, res, session));
-      return;
-    }
+    if (session) return deps.federation!.serve(ctx, req, res, session);
     const routed = await hooks.route.promise(ctx);
     const upstream = routed === undefined ? deps.defaultUpstream : deps.upstreams.get(routed);
     if (!upstream) throw GatewayError.from("MCPGW_ERR_UNKNOWN_UPSTREAM", `Route named upstream "${routed}", which is not configured`);
@@ -167,8 +169,6 @@ export function createPipeline(deps: PipelineDeps) {
     const body = ctx.replacedBody ?? ctx.body;
     if (ctx.replacedBody !== undefined) headers["content-type"] = "application/json";
 
-    // Returned rather than awaited: a held event stream would otherwise keep this frame, and all
-    // it refers to, suspended for as long as the stream lives.
     return forward({
       ctx,
       upstream,
@@ -180,8 +180,6 @@ export function createPipeline(deps: PipelineDeps) {
       transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
       longLived: ctx.http.method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
       trackStream: deps.trackStream,
-    }).then((result) => {
-      ctx.outcome = outcomeOf(result);
     });
   }
 
@@ -189,7 +187,7 @@ export function createPipeline(deps: PipelineDeps) {
     const ctx = new Context(id, deps.log, req, body);
     const settle = observe(hooks, ctx, res);
     try {
-      await run(ctx, req, res);
+      ctx.outcome = outcomeOf(await run(ctx, req, res));
     } catch (thrown) {
       const err = toGatewayError(thrown);
       ctx.outcome = rejectionOutcome(err);
