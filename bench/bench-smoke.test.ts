@@ -101,11 +101,13 @@ describe("npm run bench -- --smoke", () => {
     assert.ok(gateway.summary!.proxyRss! > 0, "RSS read from /proc");
   });
 
-  it("measures the Node anchor (node-proxy) next to the gateway", () => {
+  it("measures the Node anchors (node-relay, node-proxy) next to the gateway", () => {
     const calls = output.scenarios.find((scenario) => scenario.scenario === "tools-call");
-    const floor = calls?.targets.find((outcome) => outcome.target === "node-proxy");
-    assert.equal(floor?.status, "ok", floor?.note);
-    assert.ok(floor.summary!.proxyCpuUsPerRequest! > 0);
+    for (const name of ["node-relay", "node-proxy"]) {
+      const floor = calls?.targets.find((outcome) => outcome.target === name);
+      assert.equal(floor?.status, "ok", `${name}: ${floor?.note}`);
+      assert.ok(floor.summary!.proxyCpuUsPerRequest! > 0, name);
+    }
   });
 
   it("measures the federated gateway's merged tools/list in the fan-out scenario", () => {

@@ -94,7 +94,7 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
   const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
   try {
     if (wants("tools-call") || wants("latency") || wants("tools-list")) {
-      const names: TargetName[] = ["direct", "nginx", "node-proxy", "gateway", "gateway-full", "gateway-redis"];
+      const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis"];
       const lineup = await startLineup(fleet, names, {}, log);
       try {
         const full = lineup.running.get("gateway-full");
@@ -103,7 +103,7 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
           output.scenarios.push(await throughputScenario("tools-call", lineup, () => echoWorkload(options.connections), plan(options.duration, options.warmup)));
         }
         if (wants("latency")) {
-          output.scenarios.push(await latencyScenario(subset(lineup, ["direct", "nginx", "node-proxy", "gateway", "gateway-full"]), plan(options.shortDuration, 0)));
+          output.scenarios.push(await latencyScenario(subset(lineup, ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full"]), plan(options.shortDuration, 0)));
         }
         if (wants("tools-list")) {
           const list = subset(lineup, ["direct", "gateway", "gateway-full"]);
@@ -220,7 +220,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   console.log(`\n${formatTables(output.scenarios)}\n`);
   printProfile(output.profile);
   console.log(summaryLine(output.scenarios));
-  if (options.proxyNodeArgs.length) console.log(`node flags of the gateways and node-proxy: ${options.proxyNodeArgs.join(" ")}`);
+  if (options.proxyNodeArgs.length) console.log(`node flags of the gateways and Node anchors: ${options.proxyNodeArgs.join(" ")}`);
   const failed = failedTargets(output);
   for (const line of [...failed, ...output.errors]) console.error(`FAILED ${line}`);
 

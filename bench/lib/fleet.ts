@@ -42,7 +42,7 @@ export class Fleet {
     readonly upstream: UpstreamProcess,
     private readonly dir: string,
     private readonly keepaliveMs: number,
-    /** Node flags for every Node proxy started here (gateways and node-proxy). */
+    /** Node flags for every Node proxy started here (gateways and the Node anchors). */
     private readonly proxyNodeArgs: readonly string[] = [],
   ) {}
 
@@ -74,6 +74,10 @@ export class Fleet {
         const nginx = await startNginx(this.dir, this.upstream.url);
         if (typeof nginx === "string") return { status: "skipped", note: nginx };
         return { target: { name, url: nginx.url, headers: {}, pid: nginx.pid }, stop: () => nginx.child.stop() };
+      }
+      case "node-relay": {
+        const relay = await startScript("node-relay", "node-relay.ts", ["--upstream", this.upstream.url], nodeArgs);
+        return { target: { name, url: relay.url, headers: {}, pid: relay.child.pid }, stop: () => relay.child.stop() };
       }
       case "node-proxy": {
         const proxy = await startScript("node-proxy", "node-proxy.ts", ["--upstream", this.upstream.url], nodeArgs);

@@ -26,7 +26,7 @@ export interface BenchOptions {
   smoke: boolean;
   /** JSON results file. */
   out: string | undefined;
-  /** Node flags for every Node proxy (the gateways and node-proxy), e.g. `--max-semi-space-size=2`. */
+  /** Node flags for every Node proxy (the gateways, node-proxy and node-relay), e.g. `--max-semi-space-size=2`. */
   proxyNodeArgs: readonly string[];
 }
 
@@ -45,7 +45,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
   --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
-  --node-args "FLAGS"   node flags for the gateways and node-proxy        (BENCH_NODE_ARGS, none)
+  --node-args "FLAGS"   node flags for the gateways and Node anchors      (BENCH_NODE_ARGS, none)
   --smoke               tiny durations (~40 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;

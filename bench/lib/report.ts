@@ -9,7 +9,7 @@ function fixed(value: number | undefined, digits = 0): string {
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
+const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -142,6 +142,7 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
       `gateway ${ratio("gateway")}`,
       `gateway-redis ${ratio("gateway-redis")}`,
       `node-proxy ${ratio("node-proxy")}`,
+      `node-relay ${ratio("node-relay")}`,
       `nginx ${ratio("nginx")}`,
     );
   }

@@ -1,10 +1,11 @@
 /** What a load runs against, and what every leg records. */
 
 /**
+ * `node-relay`: a Node TCP relay without HTTP (bench/node-relay.ts), the floor of any Node process.
  * `node-proxy`: the least a Node MCP proxy does (bench/node-proxy.ts), the gateway's floor.
  * `gateway-fanout`: federation over three upstream processes (the fan-out scenario).
  */
-export type TargetName = "direct" | "nginx" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
+export type TargetName = "direct" | "nginx" | "node-relay" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
 
 export interface Target {
   name: TargetName;
