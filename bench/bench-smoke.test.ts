@@ -22,6 +22,12 @@ interface Outcome {
   summary?: Record<string, number>;
 }
 
+/** The lowest and highest round of a median (results.ts). */
+interface Range {
+  min: number;
+  max: number;
+}
+
 interface Output {
   smoke: boolean;
   scenarios: { scenario: string; targets: Outcome[] }[];
@@ -98,6 +104,9 @@ describe("npm run bench -- --smoke", () => {
     assert.ok(gateway.summary!.rps! > 0);
     assert.ok(gateway.summary!.ratio! > 0);
     assert.ok(gateway.summary!.proxyCpuUsPerRequest! > 0, "CPU per request read from /proc");
+    const spread = gateway.summary as unknown as { ratio: number; ratioRange: Range; proxyCpuUsPerRequest: number; proxyCpuRange: Range };
+    assert.ok(spread.ratioRange.min <= spread.ratio && spread.ratio <= spread.ratioRange.max, "the median lies within the rounds' range");
+    assert.ok(spread.proxyCpuRange.min <= spread.proxyCpuUsPerRequest && spread.proxyCpuUsPerRequest <= spread.proxyCpuRange.max);
     assert.ok(gateway.summary!.proxyRss! > 0, "RSS read from /proc");
   });
 

@@ -1,5 +1,5 @@
 /** The printed report: one table per scenario, then a one-line summary of the ratios. */
-import type { FanOutScenario, LatencyScenario, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
+import type { FanOutScenario, LatencyScenario, Range, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
 import type { TargetName } from "./targets.js";
 
 const MIB = 1024 * 1024;
@@ -7,6 +7,14 @@ const MIB = 1024 * 1024;
 function fixed(value: number | undefined, digits = 0): string {
   if (value === undefined || !Number.isFinite(value)) return "-";
   return value.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** A median with its lowest and highest round, when the rounds differ: `0.36x (0.33–0.41)`. */
+function spread(value: number | undefined, range: Range | undefined, { digits = 0, scale = 1, unit = "" } = {}): string {
+  const median = `${fixed(value === undefined ? undefined : value / scale, digits)}${unit}`;
+  if (!range || !Number.isFinite(range.min)) return median;
+  const [low, high] = [fixed(range.min / scale, digits), fixed(range.max / scale, digits)];
+  return low === high ? median : `${median} (${low}–${high})`;
 }
 
 const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
@@ -44,8 +52,8 @@ function throughputTable(result: ThroughputScenario): string {
   const rows = rowsOf(outcomes, header, (s) => [
     fixed(s.rps),
     fixed(s.mbPerSec, 1),
-    `${fixed(s.ratio, 2)}x`,
-    fixed(s.proxyCpuUsPerRequest),
+    spread(s.ratio, s.ratioRange, { digits: 2, unit: "x" }),
+    spread(s.proxyCpuUsPerRequest, s.proxyCpuRange),
     fixed(s.proxySystemShare * 100),
     fixed(s.upstreamCpuUsPerRequest),
     fixed(s.auxCpuUsPerRequest),
@@ -53,14 +61,14 @@ function throughputTable(result: ThroughputScenario): string {
     fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
   ]);
   const { workload } = result;
-  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians)`, header, rows, outcomes);
+  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians (lowest–highest round))`, header, rows, outcomes);
 }
 
 function latencyTable(result: LatencyScenario): string {
   const outcomes = inOrder(result.targets);
   const header = ["target", "p50 µs", "p99 µs", "added p50 ms", "status"];
-  const rows = rowsOf(outcomes, header, (s) => [fixed(s.p50Us), fixed(s.p99Us), fixed(s.addedP50Us / 1000, 3)]);
-  const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians)`;
+  const rows = rowsOf(outcomes, header, (s) => [fixed(s.p50Us), fixed(s.p99Us), spread(s.addedP50Us, s.addedP50Range, { digits: 3, scale: 1000 })]);
+  const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians (lowest–highest round))`;
   return table(title, header, rows, outcomes);
 }
 
@@ -69,8 +77,8 @@ function fanOutTable(result: FanOutScenario): string {
   const outcomes = inOrder(result.targets);
   const rows = rowsOf(outcomes, header, (s) => [
     fixed(s.rps),
-    `${fixed(s.ratio, 2)}x`,
-    fixed(s.proxyCpuUsPerRequest),
+    spread(s.ratio, s.ratioRange, { digits: 2, unit: "x" }),
+    spread(s.proxyCpuUsPerRequest, s.proxyCpuRange),
     s.extraCpuUsPerRequest === undefined ? "-" : `+${fixed(s.extraCpuUsPerRequest)}`,
     fixed(s.upstreamCpuUsPerRequest),
     fixed(s.p50Us),
@@ -78,7 +86,7 @@ function fanOutTable(result: FanOutScenario): string {
     fixed(s.proxyRss / MIB),
   ]);
   const { workload } = result;
-  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians)`;
+  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians (lowest–highest round))`;
   return table(title, header, rows, outcomes);
 }
 

@@ -9,12 +9,20 @@ import { failureCount, type LegResult, type TargetName } from "./targets.js";
 
 export type Status = "ok" | "errors" | "skipped";
 
+/** The lowest and the highest round: how far one round can be from the median on this machine. */
+export interface Range {
+  min: number;
+  max: number;
+}
+
 export interface ThroughputSummary {
   rps: number;
   mbPerSec: number;
   /** Median over rounds of (target rps / direct rps in the same round). */
   ratio: number;
+  ratioRange: Range;
   proxyCpuUsPerRequest: number;
+  proxyCpuRange: Range;
   /** Share of the proxy's CPU spent in the kernel (0..1). */
   proxySystemShare: number;
   upstreamCpuUsPerRequest: number;
@@ -32,6 +40,7 @@ export interface LatencySummary {
   p99Us: number;
   /** Median over rounds of (target p50 − direct p50 in the same round). */
   addedP50Us: number;
+  addedP50Range: Range;
 }
 
 /** The fan-out scenario: throughput under load, and tools/list latency on one connection. */
@@ -83,6 +92,11 @@ export interface FanOutScenario {
 
 export type ScenarioResult = ThroughputScenario | LatencyScenario | FanOutScenario | SseScenario;
 
+export function range(values: readonly number[]): Range {
+  const finite = values.filter((value) => Number.isFinite(value));
+  return finite.length ? { min: Math.min(...finite), max: Math.max(...finite) } : { min: NaN, max: NaN };
+}
+
 export function median(values: readonly number[]): number {
   const sorted = values.filter((value) => Number.isFinite(value)).sort((a, b) => a - b);
   if (!sorted.length) return NaN;
@@ -109,6 +123,8 @@ export function summariseThroughput(legs: LegResult[], direct: readonly LegResul
     return { target, status: "errors", note: describeFailures(legs), legs };
   }
   const directByRound = new Map(direct.map((leg) => [leg.round, leg.rps]));
+  const ratios = legs.map((leg) => leg.rps / (directByRound.get(leg.round) ?? NaN));
+  const cpu = legs.map((leg) => leg.cpuUsPerRequest.proxy ?? NaN);
   return {
     target,
     status: "ok",
@@ -116,8 +132,10 @@ export function summariseThroughput(legs: LegResult[], direct: readonly LegResul
     summary: {
       rps: median(legs.map((leg) => leg.rps)),
       mbPerSec: median(legs.map((leg) => leg.bytesPerSec / 1e6)),
-      ratio: median(legs.map((leg) => leg.rps / (directByRound.get(leg.round) ?? NaN))),
-      proxyCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.proxy ?? NaN)),
+      ratio: median(ratios),
+      ratioRange: range(ratios),
+      proxyCpuUsPerRequest: median(cpu),
+      proxyCpuRange: range(cpu),
       proxySystemShare: median(legs.map((leg) => (leg.cpuUsPerRequest.proxySystem ?? NaN) / (leg.cpuUsPerRequest.proxy ?? NaN))),
       upstreamCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.upstream)),
       auxCpuUsPerRequest: median(legs.map((leg) => leg.cpuUsPerRequest.aux ?? NaN)),
@@ -133,6 +151,7 @@ export function summariseLatency(legs: LatencyResult[], direct: readonly Latency
   const target = legs[0]!.target;
   if (legs.some((leg) => !leg.ok)) return { target, status: "errors", note: describeFailures(legs), legs };
   const directByRound = new Map(direct.map((leg) => [leg.round, leg.p50Us]));
+  const added = legs.map((leg) => leg.p50Us - (directByRound.get(leg.round) ?? NaN));
   return {
     target,
     status: "ok",
@@ -140,7 +159,8 @@ export function summariseLatency(legs: LatencyResult[], direct: readonly Latency
     summary: {
       p50Us: median(legs.map((leg) => leg.p50Us)),
       p99Us: median(legs.map((leg) => leg.p99Us)),
-      addedP50Us: median(legs.map((leg) => leg.p50Us - (directByRound.get(leg.round) ?? NaN))),
+      addedP50Us: median(added),
+      addedP50Range: range(added),
     },
   };
 }
