@@ -61,14 +61,14 @@ function throughputTable(result: ThroughputScenario): string {
     fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
   ]);
   const { workload } = result;
-  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians (lowest–highest round))`, header, rows, outcomes);
+  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians, lowest–highest round in parentheses)`, header, rows, outcomes);
 }
 
 function latencyTable(result: LatencyScenario): string {
   const outcomes = inOrder(result.targets);
   const header = ["target", "p50 µs", "p99 µs", "added p50 ms", "status"];
   const rows = rowsOf(outcomes, header, (s) => [fixed(s.p50Us), fixed(s.p99Us), spread(s.addedP50Us, s.addedP50Range, { digits: 3, scale: 1000 })]);
-  const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians (lowest–highest round))`;
+  const title = `latency (1 connection, sequential, ${result.workload.rounds} × ${result.workload.seconds} s, medians, lowest–highest round in parentheses)`;
   return table(title, header, rows, outcomes);
 }
 
@@ -86,7 +86,7 @@ function fanOutTable(result: FanOutScenario): string {
     fixed(s.proxyRss / MIB),
   ]);
   const { workload } = result;
-  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians (lowest–highest round))`;
+  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians, lowest–highest round in parentheses)`;
   return table(title, header, rows, outcomes);
 }
 
