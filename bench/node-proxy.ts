@@ -10,10 +10,9 @@
  * `{"url": "..."}` once listening and stops on SIGTERM.
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
 import { Pool, type Dispatcher } from "undici";
+import { runAnchor } from "./lib/anchor.js";
 
 /** Request headers an MCP upstream needs; everything else stays behind. */
 const FORWARDED = ["content-type", "accept", "mcp-protocol-version", "mcp-session-id", "mcp-method", "mcp-name", "last-event-id"];
@@ -94,19 +93,9 @@ export function createNodeProxy(upstreamUrl: string) {
   });
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { upstream: { type: "string" } } });
-  if (!values.upstream) throw new Error("usage: node --import tsx bench/node-proxy.ts --upstream URL");
-  const server = createNodeProxy(values.upstream);
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}${new URL(values.upstream).pathname}` })}\n`);
-  const stop = () => {
-    server.closeAllConnections();
-    server.close(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  await runAnchor("node-proxy.ts", (upstreamUrl) => {
+    const server = createNodeProxy(upstreamUrl);
+    return { server, closeConnections: () => server.closeAllConnections() };
+  });
 }
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();

@@ -8,41 +8,28 @@
  * Run as a child: `node --import tsx bench/node-relay.ts --upstream URL`; prints one JSON line
  * `{"url": "..."}` once listening and stops on SIGTERM.
  */
-import { connect, createServer, type AddressInfo, type Socket } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { pathToFileURL } from "node:url";
-import { parseArgs } from "node:util";
+import { runAnchor, type Anchor } from "./lib/anchor.js";
 
-export function createNodeRelay(upstreamUrl: string) {
+export function createNodeRelay(upstreamUrl: string): Anchor {
   const upstream = new URL(upstreamUrl);
   const sockets = new Set<Socket>();
   const server = createServer({ noDelay: true }, (client) => {
     const peer = connect({ host: upstream.hostname, port: Number(upstream.port), noDelay: true });
-    for (const socket of [client, peer]) {
+    client.pipe(peer);
+    peer.pipe(client);
+    // A failing socket closes; either side closing ends the other, so no half-open pair is left.
+    for (const [socket, other] of [[client, peer], [peer, client]] as const) {
       sockets.add(socket);
-      socket.once("close", () => sockets.delete(socket));
+      socket.on("error", () => undefined);
+      socket.once("close", () => {
+        sockets.delete(socket);
+        other.destroy();
+      });
     }
-    // Either side ending or failing ends the other: no half-open pair is left behind.
-    client.pipe(peer).on("error", () => client.destroy());
-    peer.pipe(client).on("error", () => peer.destroy());
-    client.once("close", () => peer.destroy());
-    peer.once("close", () => client.destroy());
   });
-  return { server, closeAll: () => sockets.forEach((socket) => socket.destroy()) };
+  return { server, closeConnections: () => sockets.forEach((socket) => socket.destroy()) };
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { upstream: { type: "string" } } });
-  if (!values.upstream) throw new Error("usage: node --import tsx bench/node-relay.ts --upstream URL");
-  const relay = createNodeRelay(values.upstream);
-  await new Promise<void>((resolve) => relay.server.listen(0, "127.0.0.1", resolve));
-  const { port } = relay.server.address() as AddressInfo;
-  process.stdout.write(`${JSON.stringify({ url: `http://127.0.0.1:${port}${new URL(values.upstream).pathname}` })}\n`);
-  const stop = () => {
-    relay.closeAll();
-    relay.server.close(() => process.exit(0));
-  };
-  process.once("SIGTERM", stop);
-  process.once("SIGINT", stop);
-}
-
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await runAnchor("node-relay.ts", createNodeRelay);
