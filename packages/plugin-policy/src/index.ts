@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { ANONYMOUS, definePlugin, GatewayError } from "@mcp-gateway/runtime";
-import { filterListResult, LISTS } from "./filter-lists.js";
+import { filterListResult, LIST_METHODS } from "./filter-lists.js";
 import { compilePolicy } from "./match-policy.js";
 import { optionsSchema } from "./options.js";
 
@@ -31,7 +31,7 @@ export default definePlugin({
     });
 
     if (!options.filterLists) return;
-    for (const method of Object.keys(LISTS)) {
+    for (const method of LIST_METHODS) {
       gateway.hooks.transformResult.for(method).tapPromise(async (result, ctx) => {
         return filterListResult(method, result, policy.forSubject(ctx.subject ?? ANONYMOUS));
       });

@@ -1,11 +1,9 @@
 import type { McpCall, Subject } from "@mcp-gateway/runtime";
-import { compileGlobs, type Matcher } from "@mcp-gateway/runtime";
+import { compileGlobs, methodSpec, targetLabel, type Matcher } from "@mcp-gateway/runtime";
 import type { PolicyOptions, PolicyRule } from "./options.js";
 
 /** The MCP facts policy decides on (a subset of the runtime's McpCall). */
-export type CallFacts = Pick<McpCall, "kind" | "method" | "toolName" | "resourceUri" | "promptName"> & {
-  readonly message?: McpCall["message"];
-};
+export type CallFacts = Pick<McpCall, "kind" | "method" | "targets">;
 
 /** What a rule's allow/deny lists name. */
 type Target = "method" | "tool" | "resource" | "prompt";
@@ -34,24 +32,6 @@ const ANY: Matcher = () => true;
 /** Callers whose merged rules are kept; past it the cache starts over (subjects may be unbounded). */
 const SUBJECTS_KEPT = 1_000;
 
-/** Where a named call carries its name. */
-interface NamedCall {
-  target: Target;
-  name(call: CallFacts): string | undefined;
-  label: string;
-}
-
-const RESOURCE: NamedCall = { target: "resource", name: (call) => call.resourceUri, label: "a resource uri" };
-
-/** The MCP methods that name a tool, prompt or resource. A Map, not an object: methods are client input. */
-const NAMED: ReadonlyMap<string, NamedCall> = new Map([
-  ["tools/call", { target: "tool", name: (call) => call.toolName, label: "a tool name" }],
-  ["prompts/get", { target: "prompt", name: (call) => call.promptName, label: "a prompt name" }],
-  ["resources/read", RESOURCE],
-  ["resources/subscribe", RESOURCE],
-  ["resources/unsubscribe", RESOURCE],
-]);
-
 function compilePermissions(permissions: PolicyRule["allow"]): Permissions {
   return {
     method: compileGlobs(permissions?.methods ?? []),
@@ -70,13 +50,6 @@ function compileRule(rule: PolicyRule): CompiledRule {
   };
 }
 
-/** `resourceSubscriptions` of a modern `subscriptions/listen`: each URI must be one the caller may read. */
-function subscribedUris(call: CallFacts): string[] {
-  const params = call.message?.params as { notifications?: { resourceSubscriptions?: unknown } } | undefined;
-  const uris = params?.notifications?.resourceSubscriptions;
-  return Array.isArray(uris) ? uris.map(String) : [];
-}
-
 /**
  * Compiles the options once, at load: every glob becomes a matcher, so a request only runs
  * them. The decision, for a caller:
@@ -85,9 +58,10 @@ function subscribedUris(call: CallFacts): string[] {
  *    an omitted field matches anyone). They merge: their allow lists join, their deny lists join.
  * 2. A value (method, tool name, resource URI, prompt name) is denied when any applicable deny
  *    list matches it, else allowed when any allow list matches it, else `default` decides.
- * 3. A request passes when its method passes and, for tools/call, prompts/get and resources/read
- *    (also subscribe/unsubscribe), its tool, prompt or resource passes too. A named call without
- *    the name is refused: there is nothing to check.
+ * 3. A request passes when its method passes and every tool, prompt and resource it names passes
+ *    too: the targets the runtime read from the call where its method carries them (tools/call,
+ *    prompts/get, resources/read, subscribe and unsubscribe, a completion's ref, a listen's
+ *    resource subscriptions). A named call without the name is refused: there is nothing to check.
  * 4. Responses and notifications the client sends are not calls to authorize: they pass.
  */
 export function compilePolicy(options: Pick<PolicyOptions, "default" | "rules">): Policy {
@@ -116,17 +90,11 @@ export function compilePolicy(options: Pick<PolicyOptions, "default" | "rules">)
         if (call.kind !== "request" || call.method === undefined) return undefined;
         const method = refusal("method", call.method);
         if (method) return method;
-        const named = NAMED.get(call.method);
-        if (named) {
-          const name = named.name(call);
-          if (name === undefined) return `${call.method} without ${named.label} is not allowed`;
-          return refusal(named.target, name);
-        }
-        if (call.method === "subscriptions/listen") {
-          for (const uri of subscribedUris(call)) {
-            const refused = refusal("resource", uri);
-            if (refused) return refused;
-          }
+        const spec = methodSpec(call.method);
+        if (spec?.requiresTarget && !call.targets.length) return `${call.method} without ${targetLabel(spec)} is not allowed`;
+        for (const target of call.targets) {
+          const refused = refusal(target.kind, target.name);
+          if (refused) return refused;
         }
         return undefined;
       },

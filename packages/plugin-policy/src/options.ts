@@ -5,8 +5,10 @@ const globs = (what: string) => z.array(glob).optional().describe(`Glob patterns
 const permissionsSchema = z.strictObject({
   methods: globs("MCP methods, e.g. tools/call, resources/*"),
   tools: globs("tool names of tools/call (params.name)"),
-  resources: globs("resource URIs of resources/read, subscribe and unsubscribe (params.uri)"),
-  prompts: globs("prompt names of prompts/get (params.name)"),
+  resources: globs(
+    "resource URIs (or URI templates) a call names: resources/read, subscribe and unsubscribe (params.uri), a completion's ref/resource, a listen's resourceSubscriptions",
+  ),
+  prompts: globs("prompt names a call names: prompts/get (params.name), a completion's ref/prompt"),
 });
 
 export const ruleSchema = z.strictObject({

@@ -1,14 +1,16 @@
 import assert from "node:assert/strict";
 import { SEED_POLICY } from "./seed-policy.ts";
 import { describe, it } from "node:test";
+import { describeMessage } from "@mcp-gateway/runtime";
 import { compilePolicy, type CallFacts } from "../src/match-policy.js";
 import { optionsSchema } from "../src/options.js";
 
 const policyOf = (options: unknown) => compilePolicy(optionsSchema.parse(options));
 const LOCAL_DEV = { tenant: "client", client: "local-dev" };
 
-const request = (method: string, names: Partial<CallFacts> = {}): CallFacts => ({ kind: "request", method, ...names });
-const tool = (toolName: string) => request("tools/call", { toolName });
+/** A call as the runtime describes it from the message a client sends. */
+const request = (method: string, params?: Record<string, unknown>): CallFacts => describeMessage({ jsonrpc: "2.0", id: 1, method, ...(params ? { params } : {}) });
+const tool = (name: string) => request("tools/call", { name });
 
 const SEED = SEED_POLICY;
 
@@ -17,8 +19,8 @@ describe("policy decisions", () => {
     const rules = policyOf(SEED).forSubject(LOCAL_DEV);
     assert.equal(rules.denial(request("initialize")), undefined);
     assert.equal(rules.denial(tool("echo")), undefined);
-    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///etc/hosts" })), undefined);
-    assert.equal(rules.denial(request("prompts/get", { promptName: "review" })), undefined);
+    assert.equal(rules.denial(request("resources/read", { uri: "file:///etc/hosts" })), undefined);
+    assert.equal(rules.denial(request("prompts/get", { name: "review" })), undefined);
   });
 
   it("denies by default what no rule allows, saying what and for whom", () => {
@@ -90,35 +92,47 @@ describe("policy decisions", () => {
   it("allows what nothing denies when the default is allow", () => {
     const rules = policyOf({ default: "allow", rules: [{ deny: { tools: ["danger.*"], methods: ["logging/*"] } }] }).forSubject(LOCAL_DEV);
     assert.equal(rules.denial(tool("echo")), undefined);
-    assert.equal(rules.denial(request("completion/complete")), undefined);
+    assert.equal(rules.denial(request("completion/complete", { ref: { type: "ref/prompt", name: "p" }, argument: { name: "a", value: "" } })), undefined);
     assert.equal(rules.denial(tool("danger.rm")), 'tool "danger.rm" is denied for client/local-dev');
     assert.equal(rules.denial(request("logging/setLevel")), 'method "logging/setLevel" is denied for client/local-dev');
   });
 
   it("lets responses and notifications from the client pass: they are not methods to allowlist", () => {
     const rules = policyOf({ default: "deny" }).forSubject(LOCAL_DEV);
-    assert.equal(rules.denial({ kind: "notification", method: "notifications/initialized" }), undefined);
-    assert.equal(rules.denial({ kind: "notification", method: "notifications/cancelled" }), undefined);
-    assert.equal(rules.denial({ kind: "response" }), undefined);
+    assert.equal(rules.denial({ kind: "notification", method: "notifications/initialized", targets: [] }), undefined);
+    assert.equal(rules.denial({ kind: "notification", method: "notifications/cancelled", targets: [] }), undefined);
+    assert.equal(rules.denial({ kind: "response", targets: [] }), undefined);
   });
 
   it("checks the resource of reads and subscriptions, and the prompt of prompts/get", () => {
     const rules = policyOf({
       rules: [{ allow: { methods: ["resources/*", "prompts/get"], resources: ["file:///docs/*"], prompts: ["review"] } }],
     }).forSubject(LOCAL_DEV);
-    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///docs/a/b.md" })), undefined);
-    assert.equal(rules.denial(request("resources/read", { resourceUri: "file:///etc/passwd" })), 'resource "file:///etc/passwd" is not allowed for client/local-dev');
-    assert.match(rules.denial(request("resources/subscribe", { resourceUri: "file:///etc/passwd" })) ?? "", /resource "file:\/\/\/etc\/passwd"/);
-    assert.equal(rules.denial(request("prompts/get", { promptName: "review" })), undefined);
-    assert.equal(rules.denial(request("prompts/get", { promptName: "leak" })), 'prompt "leak" is not allowed for client/local-dev');
+    assert.equal(rules.denial(request("resources/read", { uri: "file:///docs/a/b.md" })), undefined);
+    assert.equal(rules.denial(request("resources/read", { uri: "file:///etc/passwd" })), 'resource "file:///etc/passwd" is not allowed for client/local-dev');
+    assert.match(rules.denial(request("resources/subscribe", { uri: "file:///etc/passwd" })) ?? "", /resource "file:\/\/\/etc\/passwd"/);
+    assert.equal(rules.denial(request("prompts/get", { name: "review" })), undefined);
+    assert.equal(rules.denial(request("prompts/get", { name: "leak" })), 'prompt "leak" is not allowed for client/local-dev');
   });
 
   it("checks every resource a modern subscriptions/listen asks updates for", () => {
     const rules = policyOf({ rules: [{ allow: { methods: ["subscriptions/listen"], resources: ["file:///docs/*"] } }] }).forSubject(LOCAL_DEV);
     const listen = (resourceSubscriptions: string[]) =>
-      request("subscriptions/listen", { message: { jsonrpc: "2.0", id: 1, method: "subscriptions/listen", params: { notifications: { resourceSubscriptions } } } });
+      request("subscriptions/listen", { notifications: { resourceSubscriptions } });
     assert.equal(rules.denial(listen(["file:///docs/a"])), undefined);
     assert.equal(rules.denial(listen(["file:///docs/a", "file:///secret"])), 'resource "file:///secret" is not allowed for client/local-dev');
+  });
+
+  it("checks the prompt or resource a completion/complete refers to", () => {
+    // Regression (issue 14): with only `review` allowed, completing the arguments of `internal` was allowed.
+    const rules = policyOf({ rules: [{ allow: { methods: ["*"], prompts: ["review"], resources: ["file:///docs/*"] } }] }).forSubject(LOCAL_DEV);
+    const complete = (ref: unknown) => request("completion/complete", { ref, argument: { name: "a", value: "" } });
+    assert.equal(rules.denial(complete({ type: "ref/prompt", name: "review" })), undefined);
+    assert.equal(rules.denial(complete({ type: "ref/prompt", name: "internal" })), 'prompt "internal" is not allowed for client/local-dev');
+    assert.equal(rules.denial(complete({ type: "ref/resource", uri: "file:///docs/{name}" })), undefined);
+    assert.equal(rules.denial(complete({ type: "ref/resource", uri: "secret://{id}" })), 'resource "secret://{id}" is not allowed for client/local-dev');
+    assert.equal(rules.denial(complete({ type: "ref/other", name: "review" })), "completion/complete without a prompt or resource ref is not allowed");
+    assert.equal(rules.denial(complete(undefined)), "completion/complete without a prompt or resource ref is not allowed");
   });
 
   it("decides on methods named like Object.prototype members instead of crashing", () => {

@@ -1,8 +1,8 @@
-import type { McpCall, RouteDescription } from "@mcp-gateway/runtime";
+import type { McpCall, RouteDescription, TargetKind } from "@mcp-gateway/runtime";
 import { compileGlobs, type Matcher } from "@mcp-gateway/runtime";
 import type { RouteRule } from "./options.js";
 
-export type CallFacts = Pick<McpCall, "kind" | "method" | "toolName" | "resourceUri" | "promptName">;
+export type CallFacts = Pick<McpCall, "kind" | "method" | "target">;
 
 interface CompiledRule {
   readonly test: (call: CallFacts) => boolean;
@@ -36,13 +36,14 @@ export class UnknownUpstreamError extends Error {
 
 const compileOne = (pattern: string | undefined): Matcher | undefined => (pattern === undefined ? undefined : compileGlobs([pattern]));
 
-/** A name constraint only holds for the one method that carries that name. */
-function named(matcher: Matcher | undefined, method: string, name: (call: CallFacts) => string | undefined) {
-  return (call: CallFacts) => {
-    if (!matcher) return true;
-    const value = name(call);
-    return call.method === method && value !== undefined && matcher(value);
-  };
+/**
+ * A name constraint holds for calls that name a target of that kind: a `tool` rule matches
+ * tools/call, a `prompt` rule prompts/get and a completion of that prompt, a `resource` rule
+ * resources/read, subscribe and unsubscribe and a completion of that resource, so every call
+ * about one name reaches the upstream that serves it.
+ */
+function named(matcher: Matcher | undefined, kind: TargetKind) {
+  return (call: CallFacts) => !matcher || (call.target?.kind === kind && matcher(call.target.name));
 }
 
 function compileRule(rule: RouteRule): CompiledRule {
@@ -50,9 +51,9 @@ function compileRule(rule: RouteRule): CompiledRule {
   const methodMatcher = compileOne(method);
   const checks = [
     (call: CallFacts) => !methodMatcher || (call.method !== undefined && methodMatcher(call.method)),
-    named(compileOne(tool), "tools/call", (call) => call.toolName),
-    named(compileOne(resource), "resources/read", (call) => call.resourceUri),
-    named(compileOne(prompt), "prompts/get", (call) => call.promptName),
+    named(compileOne(tool), "tool"),
+    named(compileOne(resource), "resource"),
+    named(compileOne(prompt), "prompt"),
   ];
   return {
     test: (call) => checks.every((check) => check(call)),

@@ -4,8 +4,10 @@ export const matchSchema = z
   .strictObject({
     method: glob.optional().describe("Glob for the MCP method, e.g. tools/call, resources/*, *"),
     tool: glob.optional().describe("Glob for the tool name (params.name); only tools/call requests match"),
-    resource: glob.optional().describe("Glob for the resource URI (params.uri); only resources/read requests match"),
-    prompt: glob.optional().describe("Glob for the prompt name (params.name); only prompts/get requests match"),
+    resource: glob
+      .optional()
+      .describe("Glob for the resource URI; matches resources/read, subscribe and unsubscribe (params.uri) and completions of a ref/resource"),
+    prompt: glob.optional().describe("Glob for the prompt name; matches prompts/get (params.name) and completions of a ref/prompt"),
   })
   .superRefine((match, ctx) => {
     const named = (["tool", "resource", "prompt"] as const).filter((key) => match[key] !== undefined);

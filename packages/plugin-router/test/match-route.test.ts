@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import type { TargetKind } from "@mcp-gateway/runtime";
 import { checkUpstreams, compileRouter, describeRoutes, type CallFacts } from "../src/match-route.js";
 import { optionsSchema } from "../src/options.js";
 
@@ -7,7 +8,8 @@ const rulesOf = (rules: unknown) => optionsSchema.parse({ rules }).rules;
 const routerOf = (rules: unknown) => compileRouter(rulesOf(rules));
 
 const request = (method: string, names: Partial<CallFacts> = {}): CallFacts => ({ kind: "request", method, ...names });
-const tool = (toolName: string) => request("tools/call", { toolName });
+const named = (method: string, kind: TargetKind, name: string) => request(method, { target: { kind, name } });
+const tool = (name: string) => named("tools/call", "tool", name);
 
 /** The seed README's three-upstream example. */
 const SEED_ROUTING = [
@@ -41,7 +43,7 @@ describe("routing rules", () => {
     assert.equal(routerOf([]).route([tool("echo")]), undefined);
   });
 
-  it("applies tool only to tools/call, resource only to resources/read, prompt only to prompts/get", () => {
+  it("applies tool, resource and prompt rules to every call naming a target of that kind", () => {
     const router = routerOf([
       { match: { tool: "*" }, upstream: "tools" },
       { match: { resource: "kb://*" }, upstream: "kb" },
@@ -49,10 +51,13 @@ describe("routing rules", () => {
     ]);
     assert.equal(router.route([tool("anything")]), "tools");
     assert.equal(router.route([request("tools/list")]), undefined);
-    assert.equal(router.route([request("resources/read", { resourceUri: "kb://doc/1" })]), "kb");
-    assert.equal(router.route([request("resources/subscribe", { resourceUri: "kb://doc/1" })]), undefined);
-    assert.equal(router.route([request("resources/read", { resourceUri: "file:///x" })]), undefined);
-    assert.equal(router.route([request("prompts/get", { promptName: "review" })]), "prompts");
+    assert.equal(router.route([named("resources/read", "resource", "kb://doc/1")]), "kb");
+    assert.equal(router.route([named("resources/subscribe", "resource", "kb://doc/1")]), "kb");
+    assert.equal(router.route([named("completion/complete", "resource", "kb://doc/{id}")]), "kb");
+    assert.equal(router.route([named("resources/read", "resource", "file:///x")]), undefined);
+    assert.equal(router.route([named("prompts/get", "prompt", "review")]), "prompts");
+    assert.equal(router.route([named("completion/complete", "prompt", "review")]), "prompts");
+    assert.equal(router.route([named("completion/complete", "prompt", "other")]), undefined);
     assert.equal(router.route([request("prompts/list")]), undefined);
   });
 

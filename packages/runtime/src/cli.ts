@@ -5,6 +5,7 @@ import { loadConfig, type LoadedConfig } from "./config/load.js";
 import { isStartupError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway.js";
 import { RUNTIME_TAP, type HookName } from "./hooks.js";
+import { ownedMethods } from "./mcp/methods.js";
 
 const HELP = `Usage: mcp-gateway <command> [options]
 
@@ -92,7 +93,7 @@ function printRoutes(gateway: Gateway, io: Io): void {
   }
   // Under federation a catch-all rule does not claim a named call; its owner does (docs/federation.md).
   const federated = federation.upstreams ?? gateway.config.upstreams.map((upstream) => upstream.name);
-  io.out(`  tools/call, prompts/get, resources/*, completion/complete -> the upstream that lists the name`);
+  io.out(`  ${ownedMethods().join(", ")} -> the upstream that lists the name`);
   io.out(`  fallback -> ${federated[0]!}`);
   const prefixes = gateway.config.upstreams.filter((upstream) => upstream.prefix && federated.includes(upstream.name));
   io.out(`Federation: ${federated.join(", ")} as one server; lists merged, collisions: ${federation.collisions}`);

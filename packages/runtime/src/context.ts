@@ -1,5 +1,8 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { Logger } from "pino";
+import type { McpTarget } from "./mcp/methods.js";
+
+export type { McpTarget, TargetKind } from "./mcp/methods.js";
 
 /** Who is calling, as the authenticating plugin identified them. */
 export interface Subject {
@@ -25,11 +28,19 @@ export interface McpCall {
   readonly kind: "request" | "notification" | "response";
   readonly id?: JsonRpcId;
   readonly method?: string;
-  /** `params.name` of `tools/call`. */
+  /**
+   * Every tool, prompt and resource the call names, where the MCP method carries them
+   * (`params.name`, `params.uri`, a completion's `params.ref`, a listen's resource subscriptions).
+   * Empty for methods that name nothing, and for a named call whose name is missing.
+   */
+  readonly targets: readonly McpTarget[];
+  /** The one tool, prompt or resource a call is about, what routing and audit go by (none for a listen). */
+  readonly target?: McpTarget;
+  /** The name of `target` when it is a tool (`tools/call`). */
   readonly toolName?: string;
-  /** `params.uri` of `resources/read`, `resources/subscribe`, `resources/unsubscribe`. */
+  /** The URI of `target` when it is a resource (`resources/read`, subscribe, a completion's resource ref). */
   readonly resourceUri?: string;
-  /** `params.name` of `prompts/get`. */
+  /** The name of `target` when it is a prompt (`prompts/get`, a completion's prompt ref). */
   readonly promptName?: string;
   /** The message as parsed; treat as read-only (change messages with `ctx.setMessages`). */
   readonly message: Readonly<Record<string, unknown>>;

@@ -1,7 +1,7 @@
 import type { ServerResponse } from "node:http";
 import type { McpCall } from "./context.js";
 import { ERRORS, GatewayError, isGatewayError } from "./errors.js";
-import { idOf } from "./mcp/messages.js";
+import { idOf, InvalidBatchError } from "./mcp/messages.js";
 
 /** Turns anything thrown in the pipeline into a GatewayError; plugin crashes become 500s. */
 export function toGatewayError(err: unknown): GatewayError {
@@ -25,6 +25,9 @@ function errorObject(err: GatewayError): Record<string, unknown> {
  */
 export function errorBody(err: GatewayError, messages: readonly unknown[], calls: readonly McpCall[], batch: boolean): string {
   const error = errorObject(err);
+  if (err instanceof InvalidBatchError) {
+    return JSON.stringify(err.responses.map(({ id, message }) => ({ jsonrpc: "2.0", id, error: { ...error, message } })));
+  }
   if (batch) {
     const ids = calls.filter((call) => call.kind === "request").map((call) => call.id ?? null);
     return JSON.stringify((ids.length ? ids : [null]).map((id) => ({ jsonrpc: "2.0", id, error })));

@@ -1,8 +1,18 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { parseBody } from "../src/mcp/messages.js";
+import { InvalidBatchError, parseBody } from "../src/mcp/messages.js";
 
 const parse = (text: string, max = 5) => parseBody(Buffer.from(text), max);
+
+function captured(fn: () => unknown): InvalidBatchError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InvalidBatchError) return err;
+    throw err;
+  }
+  throw new Error("expected an InvalidBatchError");
+}
 
 describe("JSON-RPC body parsing", () => {
   it("extracts the MCP facts of each call", () => {
@@ -36,6 +46,29 @@ describe("JSON-RPC body parsing", () => {
     assert.throws(() => parse('{"jsonrpc":"2.0","id":{},"method":"x"}'), { code: "MCPGW_ERR_INVALID_REQUEST" });
     assert.throws(() => parse("[]"), { code: "MCPGW_ERR_INVALID_REQUEST" });
     assert.throws(() => parse("42"), { code: "MCPGW_ERR_INVALID_REQUEST" });
+  });
+
+  it("answers a batch with invalid entries with one error per entry, forwarding none of it", () => {
+    // Regression (issue 14): [1, "a", null, {}, []] got a single error object.
+    const junk = captured(() => parse('[1, "a", null, {}, []]'));
+    assert.equal(junk.code, "MCPGW_ERR_INVALID_REQUEST");
+    assert.deepEqual(
+      junk.responses.map(({ id }) => id),
+      [null, null, null, null, null],
+    );
+    const mixed = captured(() => parse('[{"jsonrpc":"2.0","id":7,"method":"tools/list"},{"jsonrpc":"2.0","method":"x","id":{}},{"jsonrpc":"2.0","method":"notifications/initialized"}]'));
+    assert.deepEqual(
+      mixed.responses.map(({ id, message }) => ({ id, invalid: message.includes("batch entry 1") })),
+      [
+        { id: 7, invalid: true },
+        { id: null, invalid: true },
+      ],
+    );
+  });
+
+  it("answers a message with both method and result as -32600, not as a request", () => {
+    assert.throws(() => parse('{"jsonrpc":"2.0","id":1,"method":"tools/call","result":{}}'), { code: "MCPGW_ERR_INVALID_REQUEST", jsonRpcCode: -32600 });
+    assert.throws(() => parse('{"jsonrpc":"2.0","id":1,"result":{},"error":{"code":1,"message":"x"}}'), { code: "MCPGW_ERR_INVALID_REQUEST" });
   });
 
   it("refuses a batch over the limit before inspecting it", () => {

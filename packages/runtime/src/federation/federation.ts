@@ -14,6 +14,7 @@ import { exchange, METHOD_NOT_FOUND, resultOf, UpstreamRpcError } from "./exchan
 import { fanIn, type FanInSource } from "./fan-in.js";
 import { mergeDiscoverResults, mergeInitializeResults, type ServerInfo, type UpstreamResult } from "./merge-capabilities.js";
 import { LIST_KINDS, mergeLists, type ListKind, type Owner, type UpstreamListing } from "./merge-lists.js";
+import { ownedMethods } from "../mcp/methods.js";
 import { decodeGatewayId, toGatewayId } from "./request-ids.js";
 import { assertSubject, createSessionSealer, type SessionSealer, type SessionState } from "./session-token.js";
 import { eventMessage, type SseEvent } from "./sse.js";
@@ -30,7 +31,7 @@ const MAX_PAGES = 100;
 const LIST_METHODS: ReadonlyMap<string, ListKind> = new Map(Object.entries(LIST_KINDS).map(([kind, { method }]) => [method, kind as ListKind]));
 
 /** Calls that go to the one upstream owning the name (or URI) they carry. */
-const OWNED_METHODS = new Set(["tools/call", "prompts/get", "resources/read", "resources/subscribe", "resources/unsubscribe", "completion/complete"]);
+const OWNED_METHODS = new Set(ownedMethods());
 
 export interface FederationDeps {
   config: FederationConfig;
@@ -583,17 +584,12 @@ interface OwnedName {
   label: string;
 }
 
-/** The name a call is routed by, and which catalogue knows its owner. */
+const CATALOGUE_OF = { tool: "tools", prompt: "prompts", resource: "resources" } as const;
+
+/** The name a call is routed by (the target the runtime read from it), and which catalogue knows its owner. */
 function ownedName(call: McpCall): OwnedName | undefined {
-  if (call.toolName !== undefined) return { kind: "tools", name: call.toolName, label: "tool" };
-  if (call.promptName !== undefined) return { kind: "prompts", name: call.promptName, label: "prompt" };
-  if (call.resourceUri !== undefined) return { kind: "resources", name: call.resourceUri, label: "resource" };
-  if (call.method === "completion/complete") {
-    const ref = (call.message.params as { ref?: { type?: unknown; name?: unknown; uri?: unknown } } | undefined)?.ref;
-    if (ref?.type === "ref/prompt" && typeof ref.name === "string") return { kind: "prompts", name: ref.name, label: "prompt" };
-    if (ref?.type === "ref/resource" && typeof ref.uri === "string") return { kind: "resources", name: ref.uri, label: "resource" };
-  }
-  return undefined;
+  const target = call.target;
+  return target && { kind: CATALOGUE_OF[target.kind], name: target.name, label: target.kind };
 }
 
 /** The call's body with the name the upstream knows (tools/call and prompts/get `name`, a completion's prompt ref). */

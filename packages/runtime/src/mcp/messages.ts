@@ -1,12 +1,11 @@
 import type { JsonRpcId, McpCall } from "../context.js";
 import { GatewayError } from "../errors.js";
+import { methodSpec, targetsOf } from "./methods.js";
 
 /** `_meta` key that carries the protocol version on every modern (2026-07-28+) request. */
 export const PROTOCOL_VERSION_META_KEY = "io.modelcontextprotocol/protocolVersion";
 
-const NAMED_TOOL = "tools/call";
-const NAMED_PROMPT = "prompts/get";
-const URI_METHODS = new Set(["resources/read", "resources/subscribe", "resources/unsubscribe"]);
+const NO_PARAMS: Readonly<Record<string, unknown>> = Object.freeze({});
 
 export interface ParsedBody {
   messages: unknown[];
@@ -35,21 +34,64 @@ export function describeMessage(message: unknown): McpCall {
   }
   const hasId = "id" in msg;
   if (hasId && !isId(msg.id)) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: "id" must be a string or number');
+  const answers = "result" in msg || "error" in msg;
   if (typeof msg.method !== "string") {
-    if (hasId && ("result" in msg || "error" in msg)) return { kind: "response", id: msg.id as JsonRpcId, message: msg };
-    throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: "method" must be a string');
+    if (!hasId || !answers) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: "method" must be a string');
+    if ("result" in msg && "error" in msg) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: a response has "result" or "error", not both');
+    return { kind: "response", id: msg.id as JsonRpcId, targets: [], message: msg };
   }
+  // A request that also answers is neither; an upstream must never have to guess which it is.
+  if (answers) throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: a message with "method" cannot carry "result" or "error"');
   if (msg.params !== undefined && (typeof msg.params !== "object" || msg.params === null)) {
     throw GatewayError.from("MCPGW_ERR_INVALID_REQUEST", 'Invalid Request: "params" must be an object or array');
   }
   const method = msg.method;
-  const params = (msg.params ?? {}) as Record<string, unknown>;
-  const call: { -readonly [K in keyof McpCall]: McpCall[K] } = { kind: hasId ? "request" : "notification", method, message: msg };
+  const params = (msg.params ?? NO_PARAMS) as Record<string, unknown>;
+  const spec = methodSpec(method);
+  const targets = targetsOf(spec, params);
+  const call: { -readonly [K in keyof McpCall]: McpCall[K] } = { kind: hasId ? "request" : "notification", method, targets, message: msg };
   if (hasId) call.id = msg.id as JsonRpcId;
-  if (method === NAMED_TOOL && typeof params.name === "string") call.toolName = params.name;
-  else if (method === NAMED_PROMPT && typeof params.name === "string") call.promptName = params.name;
-  else if (URI_METHODS.has(method) && typeof params.uri === "string") call.resourceUri = params.uri;
+  // A listen names any number of resources; only a call about one name has a target to route by.
+  const target = spec?.target?.at === "resourceSubscriptions" ? undefined : targets[0];
+  if (target) {
+    call.target = target;
+    if (target.kind === "tool") call.toolName = target.name;
+    else if (target.kind === "prompt") call.promptName = target.name;
+    else call.resourceUri = target.name;
+  }
   return call;
+}
+
+/**
+ * A batch with malformed entries. JSON-RPC 2.0 answers such a batch with an array: one error per
+ * invalid entry. The gateway forwards nothing of it (a batch is not half-applied), so each valid
+ * request of it gets an error too, saying which entry stopped it.
+ */
+export class InvalidBatchError extends GatewayError {
+  constructor(readonly responses: readonly { id: JsonRpcId; message: string }[]) {
+    super(400, "Invalid Request: the batch has invalid entries", { code: "MCPGW_ERR_INVALID_REQUEST", jsonRpcCode: -32600 });
+  }
+}
+
+function describeBatch(messages: readonly unknown[]): McpCall[] {
+  const calls: McpCall[] = [];
+  const invalid: { index: number; id: JsonRpcId; message: string }[] = [];
+  messages.forEach((message, index) => {
+    try {
+      calls.push(describeMessage(message));
+    } catch (err) {
+      invalid.push({ index, id: idOf(message), message: `${(err as Error).message} (batch entry ${index})` });
+    }
+  });
+  if (!invalid.length) return calls;
+  const first = invalid[0]!.index;
+  const responses = messages.flatMap((message, index) => {
+    const bad = invalid.find((entry) => entry.index === index);
+    if (bad) return [{ id: bad.id, message: bad.message }];
+    const call = calls.find((candidate) => candidate.message === message);
+    return call?.kind === "request" ? [{ id: call.id ?? null, message: `Invalid Request: not processed, because batch entry ${first} is invalid` }] : [];
+  });
+  throw new InvalidBatchError(responses);
 }
 
 /**
@@ -68,7 +110,7 @@ export function parseBody(body: Buffer, maxBatchSize: number): ParsedBody {
     if (parsed.length > maxBatchSize) {
       throw GatewayError.from("MCPGW_ERR_BATCH_TOO_LARGE", `Batch of ${parsed.length} messages exceeds the limit of ${maxBatchSize}`);
     }
-    return { messages: parsed, batch: true, calls: parsed.map(describeMessage) };
+    return { messages: parsed, batch: true, calls: describeBatch(parsed) };
   }
   return { messages: [parsed], batch: false, calls: [describeMessage(parsed)] };
 }

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders } from "node:http";
 import type { McpCall, McpEra } from "../context.js";
 import { GatewayError } from "../errors.js";
 import { isModernVersion, metaProtocolVersion, type ParsedBody } from "./messages.js";
+import { methodSpec } from "./methods.js";
 import { checkParamHeaders, type ParamHeaderIndex } from "./param-headers.js";
 
 const SENTINEL_PREFIX = "=?base64?";
@@ -9,9 +10,6 @@ const SENTINEL_SUFFIX = "?=";
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const VISIBLE_ASCII = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-/** Methods whose `Mcp-Name` mirrors `params.name` or `params.uri`. */
-const NAME_SOURCES: Record<string, "name" | "uri"> = { "tools/call": "name", "prompts/get": "name", "resources/read": "uri" };
 
 function mismatch(message: string): GatewayError {
   return GatewayError.from("MCPGW_ERR_HEADER_MISMATCH", `Header mismatch: ${message}`);
@@ -50,7 +48,7 @@ function checkCall(headers: IncomingHttpHeaders, call: McpCall, modern: boolean)
     throw mismatch(`Mcp-Method header value '${method}' does not match body value '${call.method ?? "(none)"}'`);
   }
   if (modern && call.kind === "request" && method === undefined) throw mismatch("Mcp-Method header is required");
-  const source = call.method ? NAME_SOURCES[call.method] : undefined;
+  const source = methodSpec(call.method)?.mirroredName;
   const bodyName = source ? (call.message.params as Record<string, unknown> | undefined)?.[source] : undefined;
   if (rawName !== undefined) {
     const name = decodeHeaderValue("Mcp-Name", rawName);
