@@ -1,4 +1,4 @@
-import { z } from "@mcp-gateway/runtime";
+import { globError, z } from "@mcp-gateway/runtime";
 
 const rpm = z.number().positive().describe("Calls per minute a bucket refills at");
 
@@ -29,6 +29,12 @@ export const optionsSchema = z.strictObject({
     .describe('Per-method limits by exact MCP method name, e.g. { "tools/call": 120 }'),
   byTool: z
     .record(z.string().min(1), limit)
+    .superRefine((byTool, ctx) => {
+      for (const glob of Object.keys(byTool)) {
+        const error = globError(glob);
+        if (error) ctx.addIssue({ code: "custom", path: [glob], message: error });
+      }
+    })
     .default({})
     .describe("Extra per-tool limits for tools/call: tool-name glob (MCP-name globs: * ? [a-z] {a,b}) → limit; the first matching glob in written order applies, to each tool name separately"),
   burst: z

@@ -19,6 +19,13 @@ describe("options", () => {
     assert.equal(optionsSchema.safeParse({ byTool: { "math.*": { rpm: 5, burst: 0 } } }).success, false);
   });
 
+  it("refuse a malformed byTool glob, naming it", () => {
+    const parsed = optionsSchema.safeParse({ byTool: { "admin_[*": 1 } });
+    assert.equal(parsed.success, false);
+    assert.deepEqual(parsed.error?.issues[0]?.path, ["byTool", "admin_[*"]);
+    assert.match(parsed.error?.issues[0]?.message ?? "", /without "\]"/);
+  });
+
   it("describe every field", () => {
     for (const [key, field] of Object.entries(optionsSchema.shape)) assert.ok(field.description, `${key} has no description`);
   });

@@ -52,4 +52,17 @@ describe("globs for MCP names", () => {
     assert.match(globError("") ?? "", /must not be empty/);
     for (const pattern of ["*", "tools/*", "{a,b}.x", "[!a-c]x", "a\\*"]) assert.equal(globError(pattern), undefined, pattern);
   });
+
+  it("refuses the sets micromatch would read as a literal or as nothing, so a deny never fails open", () => {
+    // Regression (issue 14): `admin_[*` and `[z-a]*` validated OK and then matched nothing.
+    assert.match(globError("admin_[*") ?? "", /glob "admin_\[\*" has a "\[" without "\]"/);
+    assert.match(globError("[z-a]*") ?? "", /reversed range "z-a"/);
+    assert.match(globError("a]b") ?? "", /has a "\]" without "\["/);
+    assert.match(globError("[[:bogus:]]") ?? "", /unknown character class/);
+    assert.match(globError("[]") ?? "", /has a "\[" without "\]"/);
+    assert.match(globError("x\\") ?? "", /lone/);
+    assert.throws(() => compileGlobs(["ok", "[z-a]"]), /reversed range/);
+    for (const pattern of ["[]a]x", "[a-]x", "[!]]", "[[:alpha:]]*", "[a\\]]", "admin_\\[*", "[a-a]"]) assert.equal(globError(pattern), undefined, pattern);
+    assert.ok(matches("[]a]x", "]x") && matches("[a-]x", "-x") && matches("admin_\\[*", "admin_[x"));
+  });
 });
