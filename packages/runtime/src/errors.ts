@@ -31,6 +31,7 @@ export const ERRORS = {
   MCPGW_ERR_UPSTREAM_UNREACHABLE: { status: 502, jsonRpcCode: -32603, message: "Upstream unreachable" },
   MCPGW_ERR_UPSTREAM_TIMEOUT: { status: 504, jsonRpcCode: -32603, message: "Upstream timed out" },
   MCPGW_ERR_UPSTREAM_BAD_RESPONSE: { status: 502, jsonRpcCode: -32603, message: "Upstream sent a response the gateway could not read" },
+  MCPGW_ERR_UPSTREAM_RESPONSE_TOO_LARGE: { status: 502, jsonRpcCode: -32603, message: "Upstream answer is larger than the gateway reads whole" },
   MCPGW_ERR_UNKNOWN_UPSTREAM: { status: 500, jsonRpcCode: -32603, message: "Route named an upstream that is not configured" },
   MCPGW_ERR_PLUGIN_FAILED: { status: 500, jsonRpcCode: -32603, message: "A plugin failed while handling the request" },
   MCPGW_ERR_INTERNAL: { status: 500, jsonRpcCode: -32603, message: "Internal gateway error" },

@@ -161,7 +161,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     paramHeaders.learn(result);
     return result;
   });
-  const upstreams = config.upstreams.map(createUpstream);
+  const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, config.server.maxBufferedResponseBytes));
   const plugins = await setupPlugins(options, hooks, log, upstreams);
 
   const streams = new Set<() => void>();

@@ -61,6 +61,14 @@ const serverSchema = z
       .default(2 * 1024 * 1024)
       .describe("Largest request body in bytes (413 above it)"),
     maxBatchSize: z.number().int().positive().default(50).describe("Most messages in one JSON-RPC batch (400 above it)"),
+    maxBufferedResponseBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(8 * 1024 * 1024)
+      .describe(
+        "Largest upstream answer the gateway reads whole (one a plugin rewrites, e.g. a list filtered by policy, or a fan-out answer), and largest single event it holds while rewriting a stream; above it the upstream request is aborted and the client gets 502 MCPGW_ERR_UPSTREAM_RESPONSE_TOO_LARGE. Answers streamed through are not limited",
+      ),
     requestTimeoutMs: z
       .number()
       .int()

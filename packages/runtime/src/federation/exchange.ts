@@ -1,10 +1,7 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../errors.js";
 import { upstreamFailure, type Upstream } from "../proxy/upstream.js";
-import { messagesOfEventStream } from "./sse.js";
-
-/** Largest answer the gateway reads whole from one upstream during a fan-out (a list page, an initialize). */
-export const MAX_FAN_OUT_ANSWER_BYTES = 32 * 1024 * 1024;
+import { eventMessage, eventsOf } from "../mcp/sse.js";
 
 export interface Exchanged {
   status: number;
@@ -47,7 +44,7 @@ export async function exchange(upstream: Upstream, method: "POST" | "DELETE", he
   const contentType = String(answerHeaders["content-type"] ?? "");
   let messages: unknown[];
   try {
-    messages = contentType.startsWith("text/event-stream") ? messagesOfEventStream(text) : [JSON.parse(text)].flat();
+    messages = contentType.startsWith("text/event-stream") ? eventsOf(text, upstream.maxBufferedBytes).flatMap((event) => [eventMessage(event)].flat()) : [JSON.parse(text)].flat();
   } catch (err) {
     throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" sent a body that is not JSON`, { cause: err });
   }
@@ -61,7 +58,7 @@ interface Collected {
   text: string;
 }
 
-/** The whole answer of one request, up to MAX_FAN_OUT_ANSWER_BYTES. */
+/** The whole answer of one request, up to the upstream's `maxBufferedBytes`. */
 function collect(upstream: Upstream, method: "POST" | "DELETE", headers: Record<string, string>, body: string | Buffer | undefined): Promise<Collected> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -79,8 +76,8 @@ function collect(upstream: Upstream, method: "POST" | "DELETE", headers: Record<
         },
         onResponseData(controller, chunk: Buffer) {
           size += chunk.length;
-          if (size > MAX_FAN_OUT_ANSWER_BYTES) {
-            tooLarge = GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", `Upstream "${upstream.name}" answered more than ${MAX_FAN_OUT_ANSWER_BYTES} bytes`);
+          if (size > upstream.maxBufferedBytes) {
+            tooLarge = GatewayError.from("MCPGW_ERR_UPSTREAM_RESPONSE_TOO_LARGE", `Upstream "${upstream.name}" answered more than ${upstream.maxBufferedBytes} bytes (server.maxBufferedResponseBytes)`);
             controller.abort(tooLarge);
             return;
           }

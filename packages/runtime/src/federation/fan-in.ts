@@ -5,7 +5,7 @@ import type { JsonRpcId } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { ForwardResult } from "../proxy/forward.js";
 import { releaseRawHeaders, type Upstream } from "../proxy/upstream.js";
-import { eventMessage, formatEvent, parseEvent, SseSplitter, type SseEvent } from "./sse.js";
+import { eventMessage, formatEvent, SseParser, type SseEvent } from "../mcp/sse.js";
 
 /** One upstream stream to merge into the client's. */
 export interface FanInSource {
@@ -43,7 +43,7 @@ interface SourceState {
   status: number;
   open: boolean;
   done: boolean;
-  splitter: SseSplitter;
+  parser: SseParser;
   /** listen: the upstream's acknowledgment, once it came. */
   ack?: Record<string, unknown>;
   /** listen: the upstream answered the listen request (a graceful end). */
@@ -61,7 +61,7 @@ interface SourceState {
  */
 export function fanIn(options: FanInOptions): Promise<ForwardResult> {
   const { res, listen } = options;
-  const states: SourceState[] = options.sources.map((source) => ({ source, status: 0, open: false, done: false, splitter: new SseSplitter(), completed: false, held: [] }));
+  const states: SourceState[] = options.sources.map((source) => ({ source, status: 0, open: false, done: false, parser: new SseParser(source.upstream.maxBufferedBytes), completed: false, held: [] }));
   let started = false;
   let ackSent = !listen;
   let untrack: (() => void) | undefined;
@@ -153,8 +153,7 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
       settle({ kind: "served", statusCode: 200 });
     };
 
-    const onEvent = (state: SourceState, block: string) => {
-      const parsed = parseEvent(block);
+    const onEvent = (state: SourceState, parsed: SseEvent) => {
       const message = eventMessage(parsed) as { id?: unknown; method?: unknown; params?: Record<string, unknown> } | undefined;
       if (listen && message) {
         if (message.method === ACKNOWLEDGED && !state.ack) {
@@ -192,7 +191,7 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
         },
         onResponseData(_controller, chunk: Buffer) {
           try {
-            for (const block of state.splitter.push(chunk)) onEvent(state, block);
+            for (const event of state.parser.push(chunk)) onEvent(state, event);
           } catch (err) {
             options.log.warn({ err, upstream: upstream.name }, "upstream event stream unreadable; closing it");
             state.controller?.abort(err as Error);

@@ -17,7 +17,7 @@ import { LIST_KINDS, mergeLists, type ListKind, type Owner, type UpstreamListing
 import { ownedMethods } from "../mcp/methods.js";
 import { decodeGatewayId, toGatewayId } from "./request-ids.js";
 import { assertSubject, createSessionSealer, type SessionSealer, type SessionState } from "./session-token.js";
-import { eventMessage, type SseEvent } from "./sse.js";
+import { eventMessage, type SseEvent } from "../mcp/sse.js";
 
 /** Where a fan-out's left-out upstreams are named in the merged result. */
 export const PARTIAL_META_KEY = "io.mcp-gateway/partial";

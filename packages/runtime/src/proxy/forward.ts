@@ -3,7 +3,7 @@ import type { Dispatcher } from "undici";
 import type { McpCall, RequestContext } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
-import { formatEvent, parseEvent, SseSplitter, type SseEvent } from "../federation/sse.js";
+import { formatEvent, SseParser, type SseEvent } from "../mcp/sse.js";
 import { filterResponseHeaders } from "./headers.js";
 import { transformJson, transformSse } from "./transform.js";
 import { releaseRawHeaders, upstreamFailure, type Upstream } from "./upstream.js";
@@ -56,10 +56,13 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private controller: Dispatcher.DispatchController | undefined;
   private statusCode = 0;
   private buffered: Buffer[] | undefined;
+  private bufferedBytes = 0;
+  /** Set when the answer grew past what the gateway reads whole: the upstream request was aborted for it. */
+  private tooLarge: GatewayError | undefined;
   private headers: IncomingHttpHeaders | undefined;
   private stream = false;
   private untrack: (() => void) | undefined;
-  private splitter: SseSplitter | undefined;
+  private parser: SseParser | undefined;
   private endedByGateway = false;
   private clientGone = false;
   private readonly onDrain = () => this.controller?.resume();
@@ -89,7 +92,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     ctx.timings.upstreamHeaders = performance.now();
     this.statusCode = statusCode;
     this.stream = isEventStream(headers["content-type"]);
-    if (transform && statusCode === 200) {
+    // Any success may carry the result a plugin rewrites (a list filtered by policy): an upstream
+    // answering 203 instead of 200 must not get it past the filter.
+    if (transform && statusCode >= 200 && statusCode < 300) {
       this.buffered = [];
       this.headers = headers;
       return;
@@ -97,7 +102,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     const out = this.responseHeaders(headers, !this.stream);
     if (this.stream) out["x-accel-buffering"] = "no";
     res.writeHead(statusCode, out);
-    if (this.stream && this.request.rewriteEvent) this.splitter = new SseSplitter();
+    if (this.stream && this.request.rewriteEvent) this.parser = new SseParser(this.request.upstream.maxBufferedBytes);
     if (this.stream) {
       // Push headers out now: an event stream may not send its first event for a while.
       res.flushHeaders();
@@ -109,10 +114,29 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
     if (this.buffered) {
+      this.bufferedBytes += chunk.length;
+      if (this.bufferedBytes > this.request.upstream.maxBufferedBytes) {
+        const { upstream } = this.request;
+        this.tooLarge = GatewayError.from(
+          "MCPGW_ERR_UPSTREAM_RESPONSE_TOO_LARGE",
+          `Upstream "${upstream.name}" answered more than ${upstream.maxBufferedBytes} bytes (server.maxBufferedResponseBytes) where the gateway must read the whole answer`,
+        );
+        this.buffered = [];
+        controller.abort(this.tooLarge);
+        return;
+      }
       this.buffered.push(chunk);
       return;
     }
-    if (!this.write(chunk)) {
+    let written: boolean;
+    try {
+      written = this.write(chunk);
+    } catch (err) {
+      // An event past the limit: the stream is broken; end it rather than hold it whole.
+      controller.abort(err as Error);
+      return;
+    }
+    if (!written) {
       controller.pause();
       this.request.res.once("drain", this.onDrain);
     }
@@ -120,14 +144,20 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   /** Writes a chunk of the answer, event by event when events are rewritten; false when the client is full. */
   private write(chunk: Buffer): boolean {
-    const { res, rewriteEvent } = this.request;
-    if (!this.splitter || !rewriteEvent) return res.write(chunk);
+    const { res } = this.request;
+    if (!this.parser) return res.write(chunk);
+    const out = this.rewritten(this.parser.push(chunk));
+    return out ? res.write(out) : true;
+  }
+
+  private rewritten(events: readonly SseEvent[]): string {
+    const { rewriteEvent } = this.request;
     let out = "";
-    for (const block of this.splitter.push(chunk)) {
-      const event = rewriteEvent(parseEvent(block));
+    for (const parsed of events) {
+      const event = rewriteEvent!(parsed);
       if (event) out += formatEvent(event);
     }
-    return out ? res.write(out) : true;
+    return out;
   }
 
   private responseHeaders(headers: IncomingHttpHeaders, keepLength: boolean): OutgoingHttpHeaders {
@@ -138,10 +168,15 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   onResponseEnd(): void {
     this.untrack?.();
     if (this.buffered) {
-      this.finishTransformed(Buffer.concat(this.buffered).toString("utf8")).then(this.resolve, this.reject);
+      this.finishTransformed(Buffer.concat(this.buffered, this.bufferedBytes)).then(this.resolve, this.reject);
       return;
     }
-    const rest = this.splitter?.rest();
+    let rest: string | undefined;
+    try {
+      rest = this.parser && this.rewritten(this.parser.end(true));
+    } catch {
+      rest = undefined;
+    }
     this.request.res.end(rest || undefined);
     this.resolve({ kind: "served", statusCode: this.statusCode });
   }
@@ -150,6 +185,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.untrack?.();
     const { res, ctx, upstream } = this.request;
     if (this.endedByGateway) return this.resolve({ kind: "served", statusCode: this.statusCode });
+    if (this.tooLarge) return this.reject(this.tooLarge);
     if (this.clientGone || err instanceof ClientGone) return this.resolve({ kind: "aborted", statusCode: this.statusCode || 499 });
     if (!res.headersSent) return this.reject(upstreamFailure(err, upstream));
     ctx.log.warn({ err, upstream: upstream.name }, "upstream stream failed mid-response");
@@ -164,26 +200,15 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.controller?.abort(new GatewayClosing("gateway is shutting down"));
   }
 
-  /** A whole buffered event stream through `rewriteEvent`. */
-  private rewriteAll(text: string): string {
-    const { rewriteEvent } = this.request;
-    if (!rewriteEvent) return text;
-    const splitter = new SseSplitter();
-    const blocks = splitter.push(Buffer.from(`${text}\n\n`, "utf8"));
-    return blocks
-      .map((block) => rewriteEvent(parseEvent(block)))
-      .filter((event) => event !== undefined)
-      .map(formatEvent)
-      .join("");
-  }
-
-  private async finishTransformed(text: string): Promise<ForwardResult> {
-    const { ctx, res, hooks, transform } = this.request;
+  private async finishTransformed(body: Buffer): Promise<ForwardResult> {
+    const { ctx, res, hooks, transform, upstream, rewriteEvent } = this.request;
     let out: string;
     try {
-      out = this.stream ? await transformSse(this.rewriteAll(text), hooks, ctx, transform!) : await transformJson(text, hooks, ctx, transform!);
+      if (body.length === 0) out = "";
+      else if (this.stream) out = await transformSse(body, hooks, ctx, transform!, { upstream: upstream.name, maxEventBytes: upstream.maxBufferedBytes, rewriteEvent });
+      else out = await transformJson(body.toString("utf8"), hooks, ctx, transform!, upstream.name);
     } catch (err) {
-      if ((err as { plugin?: string }).plugin) throw err;
+      if ((err as { plugin?: string }).plugin || err instanceof GatewayError) throw err;
       throw GatewayError.from("MCPGW_ERR_UPSTREAM_BAD_RESPONSE", undefined, { cause: err });
     }
     if (res.destroyed) return { kind: "aborted", statusCode: this.statusCode };

@@ -18,9 +18,11 @@ export interface Upstream extends UpstreamInfo {
   readonly headers: Readonly<Record<string, string>>;
   /** The public view plugins get, without pool or credentials; built once, it is `ctx.upstream`. */
   readonly info: UpstreamInfo;
+  /** Largest answer (or event) the gateway reads whole from this upstream (`server.maxBufferedResponseBytes`). */
+  readonly maxBufferedBytes: number;
 }
 
-export function createUpstream(config: UpstreamConfig): Upstream {
+export function createUpstream(config: UpstreamConfig, maxBufferedBytes: number): Upstream {
   const url = new URL(config.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -38,6 +40,7 @@ export function createUpstream(config: UpstreamConfig): Upstream {
     streams,
     path: url.pathname + url.search,
     headers: Object.freeze(headers),
+    maxBufferedBytes,
   });
 }
 
