@@ -73,9 +73,11 @@ describe("examples/multi-upstream routes each request to the upstream that owns 
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it("sends initialize to the catch-all, mcp-math", () => {
-    assert.equal(client.client.getServerVersion()?.name, "mcp-math");
-    assert.deepEqual(servedBy("initialize"), ["mcp-math"]);
+  it("opens the client's session on every upstream the rules reach (automatic federation)", () => {
+    // Regression (issue 14): a session begun on one upstream was "not found" on the next.
+    assert.equal(client.client.getServerVersion()?.name, "mcp-gateway");
+    assert.deepEqual(servedBy("initialize"), ["mcp-math", "mcp-kb", "mcp-reports"]);
+    assert.deepEqual(Object.keys(client.client.getServerCapabilities() ?? {}).sort(), ["prompts", "resources", "tools"]);
   });
 
   it("sends a math.* tool call to mcp-math", async () => {
@@ -96,11 +98,12 @@ describe("examples/multi-upstream routes each request to the upstream that owns 
     assert.deepEqual(servedBy("prompts/get reports.weekly"), ["mcp-reports"]);
   });
 
-  it("sends each listing to the upstream that owns that kind of thing", async () => {
+  it("merges each listing from every upstream", async () => {
     assert.deepEqual((await client.client.listTools()).tools.map((tool) => tool.name), ["math.add", "math.multiply"]);
     assert.deepEqual((await client.client.listResources()).resources.map((resource) => resource.uri), ["kb://articles/onboarding", "kb://articles/rate-limits"]);
     assert.deepEqual((await client.client.listPrompts()).prompts.map((prompt) => prompt.name), ["reports.weekly"]);
-    assert.deepEqual([servedBy("tools/list"), servedBy("resources/list"), servedBy("prompts/list")], [["mcp-math"], ["mcp-kb"], ["mcp-reports"]]);
+    const everyone = ["mcp-math", "mcp-kb", "mcp-reports"];
+    assert.deepEqual([servedBy("tools/list"), servedBy("resources/list"), servedBy("prompts/list")], [everyone, everyone, everyone]);
   });
 
   it("answers the README's curl for the math route as printed there", async () => {

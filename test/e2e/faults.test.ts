@@ -247,12 +247,13 @@ describe("Origin validation (DNS-rebinding protection)", () => {
     assert.equal(response.status, 200);
   });
 
-  it("rejects a request without Origin with 403 when requireOrigin is true", async () => {
+  it("rejects a request without Origin with 400 when requireOrigin is true (a missing required header)", async () => {
+    // Regression (issue 14): it answered 403, where the sectioned format answers 400 for a missing required header.
     const response = await strict.post(toolsList(23));
-    assert.equal(response.status, 403);
+    assert.equal(response.status, 400);
     const body = response.body as ErrorBody;
-    assert.equal(body.error.code, -32003);
-    assert.equal(body.error.data.code, "MCPGW_ERR_ORIGIN_FORBIDDEN");
+    assert.equal(body.error.code, -32600);
+    assert.equal(body.error.data.code, "MCPGW_ERR_ORIGIN_REQUIRED");
   });
 });
 

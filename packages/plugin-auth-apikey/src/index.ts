@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime";
 import { challengesFor, invalidKeyChallenges } from "./challenges.js";
-import { createCredentialReader } from "./credentials.js";
+import { AmbiguousCredential, createCredentialReader, type Credential } from "./credentials.js";
 import { createKeyStore, type StoredKey } from "./key-store.js";
 import { digestOf, optionsSchema } from "./options.js";
 
@@ -32,7 +32,13 @@ export default definePlugin({
 
     gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
       if (ctx.subject) return;
-      const credential = reader.read(ctx.http.headers);
+      let credential: Credential | undefined;
+      try {
+        credential = reader.read(ctx.http.headers, ctx.http.rawHeaders);
+      } catch (err) {
+        if (!(err instanceof AmbiguousCredential)) throw err;
+        throw GatewayError.from("MCPGW_ERR_AMBIGUOUS_CREDENTIALS", err.message, { headers: challenges.length ? { "www-authenticate": challenges } : {} });
+      }
       if (!credential) {
         ctx.authChallenges.push(...challenges);
         return;

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { createCredentialReader } from "../src/credentials.js";
+import { AmbiguousCredential, createCredentialReader } from "../src/credentials.js";
 
 describe("credential reader", () => {
   const seed = createCredentialReader(["Bearer", "Api-Key"], ["x-api-key", "api-key"]);
@@ -22,10 +22,18 @@ describe("credential reader", () => {
     assert.equal(seed.read({ authorization: "Basic dXNlcjpwYXNz" }), undefined);
   });
 
-  it("prefers Authorization, then the headers in the configured order", () => {
-    assert.equal(seed.read({ authorization: "Bearer a", "x-api-key": "b", "api-key": "c" })?.key, "a");
-    assert.equal(seed.read({ authorization: "Basic zzz", "x-api-key": "b", "api-key": "c" })?.key, "b");
+  it("takes one key sent in several places, naming the first place", () => {
+    assert.deepEqual(seed.read({ authorization: "Bearer a", "x-api-key": "a", "api-key": "a" }), { key: "a", source: "authorization:Bearer", scheme: "Bearer" });
+    assert.equal(seed.read({ authorization: "Basic zzz", "x-api-key": "b" })?.source, "x-api-key");
     assert.equal(seed.read({ "api-key": "c" })?.source, "api-key");
+  });
+
+  it("refuses different keys in different places, and a key header sent twice", () => {
+    // Regression (issue 14): a valid key and a wrong one were accepted, the first one winning.
+    assert.throws(() => seed.read({ authorization: "Bearer a", "x-api-key": "b" }), AmbiguousCredential);
+    assert.throws(() => seed.read({ "x-api-key": "a", "api-key": "b" }), /x-api-key and api-key differ/);
+    assert.throws(() => seed.read({ "x-api-key": "a, b" }, ["X-API-Key", "a", "x-api-key", "b"]), /x-api-key header given more than once/);
+    assert.equal(seed.read({ "x-api-key": "a, b" }, ["X-API-Key", "a, b"])?.key, "a, b", "one header whose value has a comma is one key");
   });
 
   it("reports an empty credential as present, so it is rejected rather than skipped", () => {

@@ -21,7 +21,7 @@ const SEED_ROUTING = [
 
 const call = (id: number | string, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name } });
 
-describe("router from the seed's routing section, through a gateway", () => {
+describe("router from the seed's routing section, through a gateway (federation off)", () => {
   const echoes = new Map<string, EchoUpstream>();
   let gw: TestGateway;
   /** Names of the upstreams that received a request since the last call. */
@@ -38,6 +38,9 @@ describe("router from the seed's routing section, through a gateway", () => {
         upstreams: UPSTREAMS.map((name) => ({ name, url: echoes.get(name)!.url })),
         routing: SEED_ROUTING,
         audit: { enabled: false },
+        // The echo upstreams are not MCP servers: these tests see the rules alone decide, as they
+        // do when no session spans upstreams. federation.test.ts covers the automatic federation.
+        federation: { enabled: false },
       },
     });
   });
@@ -151,6 +154,8 @@ describe("mcp-gateway routes", () => {
         "  3. method=tools/call tool=reports.* -> mcp-reports",
         "  4. method=* -> mcp-reports",
         "  fallback -> mcp-math",
+        "Federation (automatic, the rules reach several upstreams): mcp-math, mcp-kb, mcp-reports share one client session; lists merged",
+        "  sessions are sealed with a key generated at start: set federation.sessionKeys to keep them across restarts and replicas",
         "",
       ].join("\n"),
     );

@@ -86,13 +86,16 @@ function printRoutes(gateway: Gateway, io: Io): void {
       io.out(`  ${++index}. ${match} -> ${rule.upstream}`);
     }
   }
-  const federation = gateway.config.federation;
-  if (!federation?.enabled) {
-    io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+  const federation = gateway.federation?.config;
+  if (!federation || gateway.federation?.automatic) io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+  if (!federation) return;
+  const federated = federation.upstreams ?? gateway.config.upstreams.map((upstream) => upstream.name);
+  if (gateway.federation?.automatic) {
+    io.out(`Federation (automatic, the rules reach several upstreams): ${federated.join(", ")} share one client session; lists merged`);
+    io.out("  sessions are sealed with a key generated at start: set federation.sessionKeys to keep them across restarts and replicas");
     return;
   }
   // Under federation a catch-all rule does not claim a named call; its owner does (docs/federation.md).
-  const federated = federation.upstreams ?? gateway.config.upstreams.map((upstream) => upstream.name);
   io.out(`  ${ownedMethods().join(", ")} -> the upstream that lists the name`);
   io.out(`  fallback -> ${federated[0]!}`);
   const prefixes = gateway.config.upstreams.filter((upstream) => upstream.prefix && federated.includes(upstream.name));

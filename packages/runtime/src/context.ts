@@ -87,6 +87,11 @@ export interface RequestContext {
     readonly method: string;
     readonly path: string;
     readonly headers: IncomingHttpHeaders;
+    /**
+     * Names and values as received, alternating (node's `rawHeaders`). `headers` keeps only the
+     * first of a repeated Authorization and joins other repeats; count repeats here.
+     */
+    readonly rawHeaders: readonly string[];
     readonly remoteAddress: string | undefined;
   };
   /** The raw request body, forwarded unchanged unless a plugin called `setMessages`. */

@@ -4,7 +4,7 @@ import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import Fastify, { LogController } from "fastify";
 import type { DestinationStream, Logger } from "pino";
-import type { GatewayConfig } from "./config/schema.js";
+import { federationSchema, type FederationConfig, type GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
 import { createEndpoint } from "./endpoint.js";
@@ -48,6 +48,8 @@ export interface Gateway {
   /** The node HTTP server (after `listen`, its address is the gateway's). */
   readonly server: Server;
   readonly plugins: readonly LoadedPlugin[];
+  /** The federation in effect (configured, or automatic when routes reach several upstreams). */
+  readonly federation: { readonly config: FederationConfig; readonly automatic: boolean } | undefined;
   /** Runs `ready` taps, then opens the port. Returns the base URL. */
   listen(): Promise<string>;
   /** Graceful: stop accepting, end event streams, drain (bounded), run `close` taps. Idempotent. */
@@ -76,7 +78,7 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
   const configFile = options.configFile ?? "(inline config)";
   const configDir = options.configFile ? path.dirname(options.configFile) : process.cwd();
   const loaded: LoadedPlugin[] = [];
-  for (const spec of pluginSpecs(options.config)) loaded.push(await loadPlugin(spec, configFile, configDir));
+  for (const spec of pluginSpecs(options.config)) loaded.push(await loadPlugin(spec, configFile, configDir, log));
   (options.plugins ?? []).forEach((inline, index) => {
     const spec: PluginSpec = {
       name: inline.plugin.name,
@@ -125,21 +127,53 @@ function closeAfterResponse(res: ServerResponse): void {
   else res.once("finish", () => res.socket?.end());
 }
 
-/** The federation when `federation` is configured and enabled. */
+/**
+ * The upstreams the plugins' routing rules can send a request to, in config order: every rule's
+ * upstream, and the first upstream when no rule catches everything.
+ */
+function routedUpstreams(config: GatewayConfig, plugins: readonly LoadedPlugin[]): string[] {
+  const rules = plugins.flatMap(({ plugin, options }) => plugin.routes?.(options as never) ?? []);
+  const reached = new Set(rules.map((rule) => rule.upstream));
+  const catchAll = rules.some((rule) => Object.entries(rule.match).every(([key, value]) => key === "method" && /^\*+$/.test(value)));
+  if (!catchAll) reached.add(config.upstreams[0]!.name);
+  return config.upstreams.map((upstream) => upstream.name).filter((name) => reached.has(name));
+}
+
+/**
+ * The federation in effect: the configured one, or, when routes reach several upstreams and no
+ * `federation` section says otherwise, one over those upstreams. Without it a client's session
+ * would begin on one upstream and be "not found" on the next.
+ */
+export function effectiveFederation(config: GatewayConfig, plugins: readonly LoadedPlugin[]): { config: FederationConfig; automatic: boolean } | undefined {
+  if (config.federation) return config.federation.enabled ? { config: config.federation, automatic: false } : undefined;
+  const reached = routedUpstreams(config, plugins);
+  if (reached.length < 2) return undefined;
+  return { config: federationSchema.parse({ upstreams: reached }), automatic: true };
+}
+
+/** The federation when one is in effect. */
 function createFederation(
   config: GatewayConfig,
+  effective: ReturnType<typeof effectiveFederation>,
   upstreams: readonly Upstream[],
   deps: Pick<FederationDeps, "hooks" | "log" | "allowlist" | "trackStream">,
 ): Federation | undefined {
-  const federation = config.federation;
-  if (!federation?.enabled) return undefined;
+  if (!effective) return undefined;
+  const federation = effective.config;
   const names = new Set(federation.upstreams ?? upstreams.map((upstream) => upstream.name));
+  if (effective.automatic) {
+    deps.log.warn(
+      { upstreams: [...names] },
+      `routes reach ${[...names].join(", ")}: federating them into one session, sealed with a key generated at start, so sessions will not survive a restart or span replicas until federation.sessionKeys is set`,
+    );
+  }
   return new Federation({
     ...deps,
     config: federation,
     upstreams: upstreams.filter((upstream) => names.has(upstream.name)),
     prefixes: new Map(config.upstreams.flatMap((upstream) => (upstream.prefix ? [[upstream.name, upstream.prefix] as const] : []))),
     serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION },
+    automatic: effective.automatic,
   });
 }
 
@@ -148,10 +182,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const log = createLogger({ ...config.logging, ...(options.logDestination ? { destination: options.logDestination } : {}) });
   const forbidden = forbiddenForwardPatterns(config.upstreamHeaders.forward);
   if (forbidden.length) {
-    throw new StartupError(
-      "MCPGW_ERR_CONFIG_INVALID",
-      `config ${options.configFile ?? "(inline)"}: upstreamHeaders.forward: ${forbidden.join(", ")} is a gateway credential or hop-by-hop header and is never forwarded`,
-    );
+    // Sectioned configs listed them when they were silently dropped; they still never go upstream.
+    log.warn({ headers: forbidden }, `upstreamHeaders.forward lists ${forbidden.join(", ")}: gateway credentials and hop-by-hop headers are never forwarded, so they are ignored`);
   }
   const hooks = createHooks();
   // Learn x-mcp-header annotations from every tools/list result, before any plugin filters it,
@@ -163,6 +195,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, config.server.maxBufferedResponseBytes));
   const plugins = await setupPlugins(options, hooks, log, upstreams);
+  const federation = effectiveFederation(config, plugins);
 
   const streams = new Set<() => void>();
   const trackStream = (end: () => void) => {
@@ -188,7 +221,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
     trackStream,
-    federation: createFederation(config, upstreams, { hooks, log, allowlist, trackStream }),
+    federation: createFederation(config, federation, upstreams, { hooks, log, allowlist, trackStream }),
   });
 
   const endpoint = createEndpoint({
@@ -270,6 +303,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     log,
     server: app.server,
     plugins,
+    federation,
     health,
     async listen() {
       try {

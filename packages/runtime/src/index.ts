@@ -9,6 +9,7 @@ export { ANONYMOUS } from "./context.js";
 export type { FederationFacts, JsonRpcId, McpCall, McpEra, McpTarget, Outcome, OutcomeKind, RequestContext, Subject, TargetKind, Timings, UpstreamInfo, UpstreamRequest } from "./context.js";
 export { LISTS, METHODS, methodSpec, targetLabel, type ListKind, type ListSpec, type MethodSpec } from "./mcp/methods.js";
 export { describeMessage } from "./mcp/messages.js";
+export { headerCount } from "./proxy/headers.js";
 export { loadConfig, parseConfig, SEARCH_PLACES, type LoadedConfig } from "./config/load.js";
 export { configSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, type GatewayConfig, type GatewayConfigInput, type PluginEntry } from "./config/schema.js";
 export { candidateIds } from "./plugin-loader.js";

@@ -9,7 +9,7 @@ import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
 import type { ParamHeaderIndex } from "./mcp/param-headers.js";
 import type { Federation } from "./federation/federation.js";
 import { forward, type ForwardResult } from "./proxy/forward.js";
-import { filterRequestHeaders, type HeaderAllowlist } from "./proxy/headers.js";
+import { filterRequestHeaders, headerCount, type HeaderAllowlist } from "./proxy/headers.js";
 import { callsToTransform } from "./proxy/transform.js";
 import type { Upstream } from "./proxy/upstream.js";
 import { errorBody, sendError, toGatewayError } from "./respond.js";
@@ -54,7 +54,7 @@ class Context implements RequestContext {
   constructor(id: string, log: Logger, req: IncomingMessage, body: Buffer | undefined) {
     this.id = id;
     this.rootLog = log;
-    this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, remoteAddress: req.socket.remoteAddress };
+    this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress };
     this.body = body;
     const session = req.headers["mcp-session-id"];
     this.mcp = { era: "legacy", protocolVersion: undefined, sessionId: typeof session === "string" ? session : undefined };
@@ -72,7 +72,8 @@ class Context implements RequestContext {
 
 function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"]): void {
   if (origin === undefined) {
-    if (origins.required) throw GatewayError.from("MCPGW_ERR_ORIGIN_FORBIDDEN", "Forbidden: Origin header is required");
+    // A missing required header is a malformed request (400); a foreign Origin is a refusal (403).
+    if (origins.required) throw GatewayError.from("MCPGW_ERR_ORIGIN_REQUIRED");
     return;
   }
   if (!origins.any && !origins.allowed.has(origin)) throw GatewayError.from("MCPGW_ERR_ORIGIN_FORBIDDEN");
@@ -146,6 +147,11 @@ export function createPipeline(deps: PipelineDeps) {
       const facts = checkMirroredHeaders(req.headers, parsed, deps.paramHeaders);
       ctx.mcp.era = facts.era;
       ctx.mcp.protocolVersion = facts.protocolVersion;
+    }
+    // RFC 9110 allows one Authorization field, and node keeps only the first of several: a second
+    // credential that no plugin could see must not be ignored either.
+    if (headerCount(req.rawHeaders, "authorization") > 1) {
+      throw GatewayError.from("MCPGW_ERR_AMBIGUOUS_CREDENTIALS", "Unauthorized: Authorization header given more than once");
     }
     await hooks.onRequest.promise(ctx);
     if (!ctx.subject) {

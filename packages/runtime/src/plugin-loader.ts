@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
+import type { Logger } from "pino";
 import semver from "semver";
 import { formatZodIssues } from "./config/load.js";
 import type { PluginEntry } from "./config/schema.js";
@@ -85,55 +86,65 @@ function resolveEsmOnly(dir: string, id: string): string | undefined {
   }
 }
 
-function resolveFrom(dirs: readonly string[], ids: readonly string[]): string | undefined {
-  for (const dir of dirs) {
-    const require = createRequire(path.join(dir, "__mcp_gateway_resolve__.js"));
-    for (const id of ids) {
-      try {
-        return require.resolve(id);
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") {
-          const file = resolveEsmOnly(dir, id);
-          if (file) return file;
-        }
-        if (code !== "MODULE_NOT_FOUND" && code !== "ERR_PACKAGE_PATH_NOT_EXPORTED") throw err;
-      }
-    }
+/** Resolves one module id from one directory, or undefined when it is not installed there. */
+function resolveIn(dir: string, id: string): string | undefined {
+  const require = createRequire(path.join(dir, "__mcp_gateway_resolve__.js"));
+  try {
+    return require.resolve(id);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ERR_PACKAGE_PATH_NOT_EXPORTED") return resolveEsmOnly(dir, id);
+    if (code === "MODULE_NOT_FOUND") return undefined;
+    throw err;
   }
-  return undefined;
+}
+
+/** The definePlugin export of a module: its default, or the default of a CommonJS-wrapped default. */
+function pluginExport(mod: { default?: unknown }): GatewayPlugin | undefined {
+  if (isGatewayPlugin(mod.default)) return mod.default;
+  const inner = (mod.default as { default?: unknown } | undefined)?.default;
+  return isGatewayPlugin(inner) ? inner : undefined;
 }
 
 /**
- * Resolves, imports and validates one plugin. Resolution starts at the config file's directory,
- * then falls back to the runtime's own install (so a global install finds the default plugins).
+ * Resolves, imports and validates one plugin. Each candidate id, most specific first, is looked
+ * up from the config file's directory and then from the runtime's own install (so a global
+ * install finds the default plugins) before the next id is tried: `@mcp-gateway/plugin-router`
+ * installed with the runtime wins over an unrelated `router` package next to the config. A
+ * module that is found but is not a plugin is skipped while other candidates remain.
  */
-export async function loadPlugin(spec: PluginSpec, configFile: string, configDir: string): Promise<LoadedPlugin> {
+export async function loadPlugin(spec: PluginSpec, configFile: string, configDir: string, log?: Pick<Logger, "debug">): Promise<LoadedPlugin> {
   const ids = candidateIds(spec.name);
   const label = `plugin "${spec.name}" declared in ${configFile} at ${spec.declaredAt}`;
   const runtimeDir = path.dirname(new URL(import.meta.url).pathname);
-  let file: string | undefined;
-  try {
-    file = resolveFrom([configDir, runtimeDir], ids);
-  } catch (err) {
-    throw new StartupError("MCPGW_ERR_PLUGIN_NOT_FOUND", `${label}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
+  const notPlugins: string[] = [];
+  for (const id of ids) {
+    for (const dir of [configDir, runtimeDir]) {
+      let file: string | undefined;
+      try {
+        file = resolveIn(dir, id);
+      } catch (err) {
+        throw new StartupError("MCPGW_ERR_PLUGIN_NOT_FOUND", `${label}: ${(err as Error).message.split("\n")[0]}`, { cause: err });
+      }
+      if (!file || notPlugins.includes(file)) continue;
+      let mod: { default?: unknown };
+      try {
+        mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+      } catch (err) {
+        throw new StartupError("MCPGW_ERR_PLUGIN_INVALID", `${label}: failed to import ${file}: ${(err as Error).message.split("\n")[0]}`, {
+          cause: err,
+        });
+      }
+      const plugin = pluginExport(mod);
+      if (plugin) return validatePlugin(plugin, spec, configFile, file);
+      notPlugins.push(file);
+      log?.debug({ plugin: spec.name, candidate: id, file }, "module is not a gateway plugin; trying the next candidate");
+    }
   }
-  if (!file) {
-    throw new StartupError("MCPGW_ERR_PLUGIN_NOT_FOUND", `${label}: not found (tried ${ids.join(", ")} from ${configDir})`);
+  if (notPlugins.length) {
+    throw new StartupError("MCPGW_ERR_PLUGIN_INVALID", `${label}: ${notPlugins.join(", ")} has no default export made with definePlugin() (tried ${ids.join(", ")})`);
   }
-  let mod: { default?: unknown };
-  try {
-    mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
-  } catch (err) {
-    throw new StartupError("MCPGW_ERR_PLUGIN_INVALID", `${label}: failed to import ${file}: ${(err as Error).message.split("\n")[0]}`, {
-      cause: err,
-    });
-  }
-  const candidate = isGatewayPlugin(mod.default) ? mod.default : (mod.default as { default?: unknown } | undefined)?.default;
-  if (!isGatewayPlugin(candidate)) {
-    throw new StartupError("MCPGW_ERR_PLUGIN_INVALID", `${label}: ${file} has no default export made with definePlugin()`);
-  }
-  return validatePlugin(candidate, spec, configFile, file);
+  throw new StartupError("MCPGW_ERR_PLUGIN_NOT_FOUND", `${label}: not found (tried ${ids.join(", ")} from ${configDir})`);
 }
 
 /** Checks the API range and the options of a plugin that is already in hand. */

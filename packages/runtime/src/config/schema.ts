@@ -53,7 +53,7 @@ const serverSchema = z
       .array(z.string())
       .default([])
       .describe('Origins allowed to call the endpoint; "*" allows any. A request with another Origin is 403'),
-    requireOrigin: z.boolean().default(false).describe("Reject requests without an Origin header (403)"),
+    requireOrigin: z.boolean().default(false).describe("Reject requests without an Origin header (400, MCPGW_ERR_ORIGIN_REQUIRED)"),
     bodyLimit: z
       .number()
       .int()
@@ -121,7 +121,7 @@ export const upstreamSchema = z.strictObject({
     .describe("With federation: this upstream's tools and prompts are listed as <prefix><separator><name>"),
 });
 
-const federationSchema = z
+export const federationSchema = z
   .strictObject({
     enabled: z.boolean().default(true).describe("Turn federation off without deleting the section"),
     sessionKeys: z

@@ -44,6 +44,8 @@ export interface FederationDeps {
   allowlist: HeaderAllowlist;
   serverInfo: ServerInfo;
   trackStream(end: () => void): () => void;
+  /** Started because routes reach several upstreams, not by a `federation` section (the gateway logged why). */
+  automatic?: boolean;
 }
 
 /** One upstream of a session, with that upstream's own session id (none for a stateless one). */
@@ -115,7 +117,7 @@ export class Federation {
     const { config } = deps;
     let keys = config.sessionKeys;
     if (!keys) {
-      deps.log.warn("federation.sessionKeys is not set: sessions are sealed with a random key and only this process can serve them");
+      if (!deps.automatic) deps.log.warn("federation.sessionKeys is not set: sessions are sealed with a random key and only this process can serve them");
       keys = [randomBytes(32).toString("base64url")];
     }
     this.#sealer = createSessionSealer({ keys, maxAgeMs: config.sessionMaxAgeMs });
@@ -146,7 +148,9 @@ export class Federation {
       }
       session = { token, members, scope: `session\u0000${token}` };
     }
-    const owned = ctx.calls.some((call) => call.method !== undefined && OWNED_METHODS.has(call.method));
+    // Automatic federation keeps the routing rules' word, catch-all included (the sectioned
+    // format's first-match routing); a configured one lets the owner of a name serve it.
+    const owned = !this.#deps.automatic && ctx.calls.some((call) => call.method !== undefined && OWNED_METHODS.has(call.method));
     (ctx as { federation: RequestContext["federation"] }).federation = Object.freeze({ upstreams: [...session.members.keys()], byOwner: owned });
     return session;
   }
@@ -392,6 +396,8 @@ export class Federation {
   async #destination(ctx: RequestContext, req: IncomingMessage, session: FederatedSession, call: McpCall): Promise<{ member: Member; rename?: string }> {
     const routed = await this.#deps.hooks.route.promise(ctx);
     const target = ownedName(call);
+    // Automatic federation routes as the rules say, and what no rule claims goes to the first upstream.
+    if (routed === undefined && this.#deps.automatic) return { member: session.members.values().next().value ?? this.#unavailable() };
     if (routed !== undefined) {
       const member = session.members.get(routed);
       if (!member) throw GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${routed}" is not part of this session; initialize again`);
@@ -460,6 +466,11 @@ export class Federation {
    * routing rule names (route plugins decide a batch by its first request), else the common owner.
    */
   async #batch(ctx: RequestContext, req: IncomingMessage, res: ServerResponse, session: FederatedSession): Promise<ForwardResult> {
+    if (this.#deps.automatic) {
+      // As without federation: the rules decide by the batch's first request, else the first upstream.
+      const { member } = await this.#destination(ctx, req, session, ctx.calls.find((call) => call.kind === "request")!);
+      return this.#forwardTo(ctx, req, res, session, member, undefined);
+    }
     const owners: Owner[] = [];
     for (const call of ctx.calls) {
       const target = call.kind === "request" && call.method !== undefined && OWNED_METHODS.has(call.method) ? ownedName(call) : undefined;

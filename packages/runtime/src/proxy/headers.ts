@@ -68,3 +68,13 @@ export function filterResponseHeaders(headers: IncomingHttpHeaders, keepLength: 
   }
   return out;
 }
+
+/** How many times a header (lower-case `name`) was sent: node keeps one value of some repeated headers. */
+export function headerCount(rawHeaders: readonly string[], name: string): number {
+  let count = 0;
+  for (let index = 0; index < rawHeaders.length; index += 2) {
+    const raw = rawHeaders[index]!;
+    if (raw.length === name.length && raw.toLowerCase() === name) count++;
+  }
+  return count;
+}
