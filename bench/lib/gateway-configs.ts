@@ -70,11 +70,15 @@ export function fanOutConfig(options: FanOutConfigOptions): Record<string, unkno
 /**
  * API-key auth with keyHash, a glob policy, a rate limit that never limits, audit on in every
  * environment, and three routing rules (two by tool glob, one catch-all) over three upstreams.
+ * The three names point at one fixture, so federation (which routes reaching several upstreams
+ * would turn on) is off: the routed path is what this target measures; gateway-fanout measures
+ * federation.
  */
 export function fullConfig(options: ConfigOptions): Record<string, unknown> {
   return {
     server: { host: "127.0.0.1", port: options.port },
     upstreams: upstreams(options, ["main", "search", "files"]),
+    federation: { enabled: false },
     logging: { level: "info" },
     plugins: [
       [

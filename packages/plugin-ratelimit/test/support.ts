@@ -51,7 +51,7 @@ export async function waitFor<T>(what: string, probe: () => Promise<T | undefine
 /** An McpCall as the runtime describes one message, for unit tests of the planner. */
 export function call(method: string | undefined, extra: Partial<McpCall> = {}): McpCall {
   const kind = method === undefined ? "response" : "id" in extra ? "request" : "notification";
-  return { kind, ...(method === undefined ? {} : { method }), message: {}, ...extra };
+  return { kind, ...(method === undefined ? {} : { method }), targets: [], message: {}, ...extra };
 }
 
 export const subject: Subject = { tenant: "acme", client: "bot" };

@@ -51,7 +51,13 @@ async function start(file: string | undefined, io: Io): Promise<number> {
   const loaded = await loadConfig(file ? { file } : {});
   const gateway = await createGateway({ config: loaded.config, configFile: loaded.filepath });
   gateway.log.info({ config: loaded.filepath }, "config loaded");
-  await gateway.listen();
+  try {
+    await gateway.listen();
+  } catch (err) {
+    // Release what `ready` opened (a Redis connection) so the process can exit with the error.
+    await gateway.close().catch(() => undefined);
+    throw err;
+  }
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       gateway.log.info({ signal }, "shutting down");
@@ -70,6 +76,8 @@ async function start(file: string | undefined, io: Io): Promise<number> {
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    // Node's default for SIGHUP ends the process at once, resetting every call in flight.
+    process.on("SIGHUP", () => gateway.log.warn({ signal: "SIGHUP" }, "SIGHUP received: configuration reload is not supported yet; the gateway keeps serving"));
   });
 }
 
@@ -204,7 +212,9 @@ export async function main(argv: readonly string[], io: Io = stdio): Promise<num
         return 2;
     }
   } catch (err) {
-    io.err(`mcp-gateway: ${isStartupError(err) ? err.message : ((err as Error).stack ?? String(err))}`);
+    // One line, whatever failed: the reason, not a stack (the log has the details).
+    const message = isStartupError(err) ? err.message : err instanceof Error ? err.message : String(err);
+    io.err(`mcp-gateway: ${message.split("\n")[0]}`);
     return 1;
   }
 }

@@ -1,11 +1,17 @@
 import { randomUUID } from "node:crypto";
-import type { IncomingMessage, ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
 import { GatewayError } from "./errors.js";
 
 export interface EndpointOptions {
   /** The MCP endpoint's path (`server.path`). */
   path: string;
   bodyLimit: number;
+  /**
+   * After refusing a body as too large: how much more of it is read and discarded, and for how
+   * long, before the 413 goes out and the connection closes (a lingering close, as nginx does).
+   */
+  lingering: { bytes: number; ms: number };
   /** Runs the pipeline; the body is the raw bytes of a POST (undefined for GET and DELETE). */
   serve(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void>;
   /** Answers a request that never reaches the pipeline. */
@@ -49,14 +55,14 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
       return options.reject(id, req, res, GatewayError.from("MCPGW_ERR_UNSUPPORTED_MEDIA_TYPE"));
     }
     const declared = Number(req.headers["content-length"] ?? 0);
-    if (declared > bodyLimit) return tooLarge(id, req, res);
+    if (declared > bodyLimit) return tooLarge(id, req, res, 0, declared);
     const chunks: Buffer[] = [];
     let size = 0;
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > bodyLimit) {
         req.off("data", onData).off("end", onEnd);
-        tooLarge(id, req, res);
+        tooLarge(id, req, res, size, size);
         return;
       }
       chunks.push(chunk);
@@ -71,10 +77,28 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
     req.once("error", () => res.destroy());
   }
 
-  /** 413, and the connection closes: the rest of the body is not worth reading. */
-  function tooLarge(id: string, req: IncomingMessage, res: ServerResponse): void {
+  /**
+   * 413, and the connection closes. A client that writes its whole body before reading (node:http,
+   * fetch, the SDKs) would meet a reset instead of the answer if the gateway closed while it
+   * writes: so the rest of the body is read and discarded first, up to `lingering.bytes` in all
+   * and `lingering.ms`, then the 413 goes out. A body declared larger than that is answered at once.
+   */
+  function tooLarge(id: string, req: IncomingMessage, res: ServerResponse, read: number, expected: number): void {
     res.setHeader("connection", "close");
-    options.reject(id, req, res, GatewayError.from("MCPGW_ERR_BODY_TOO_LARGE"));
+    const answer = () => {
+      clearTimeout(timer);
+      req.off("data", count).off("end", answer);
+      if (!res.headersSent && !res.destroyed) options.reject(id, req, res, GatewayError.from("MCPGW_ERR_BODY_TOO_LARGE"));
+    };
+    let discarded = read;
+    const count = (chunk: Buffer) => {
+      discarded += chunk.length;
+      if (discarded > options.lingering.bytes) answer();
+    };
+    const timer = setTimeout(answer, options.lingering.ms);
+    timer.unref();
+    if (expected > options.lingering.bytes || req.complete) answer();
+    else req.on("data", count).once("end", answer);
     req.resume();
   }
 
@@ -97,4 +121,27 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
     }
     return true;
   };
+}
+
+/** node's client errors, as JSON-RPC errors: the status and registry code for each. */
+function clientErrorAnswer(code: string | undefined): GatewayError {
+  if (code === "ERR_HTTP_REQUEST_TIMEOUT") return GatewayError.from("MCPGW_ERR_REQUEST_TIMEOUT");
+  if (code === "HPE_HEADER_OVERFLOW") return GatewayError.from("MCPGW_ERR_HEADERS_TOO_LARGE");
+  return GatewayError.from("MCPGW_ERR_INVALID_REQUEST", "Bad Request: the HTTP request is malformed");
+}
+
+/**
+ * What a client gets when node refuses its request before any handler runs: a client that took
+ * longer than `headersTimeoutMs` or `requestTimeoutMs` (408), headers too large (431), bytes that
+ * are not HTTP (400). One JSON-RPC error, then the connection closes; other clients are not affected.
+ */
+export function answerClientError(err: Error & { code?: string }, socket: Duplex): void {
+  if (err.code === "ECONNRESET" || socket.destroyed) return;
+  // A response already on its way (a lingering 413) is not followed by another.
+  if (socket.writable && (socket as Duplex & { bytesWritten?: number }).bytesWritten === 0) {
+    const answer = clientErrorAnswer(err.code);
+    const body = JSON.stringify({ jsonrpc: "2.0", id: null, error: { code: answer.jsonRpcCode, message: answer.message, data: { code: answer.code } } });
+    socket.write(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
 }

@@ -7,7 +7,7 @@ import type { DestinationStream, Logger } from "pino";
 import { federationSchema, type FederationConfig, type GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
-import { createEndpoint } from "./endpoint.js";
+import { answerClientError, createEndpoint } from "./endpoint.js";
 import { GatewayError, StartupError } from "./errors.js";
 import { Federation, type FederationDeps } from "./federation/federation.js";
 import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
@@ -15,7 +15,8 @@ import { ParamHeaderIndex } from "./mcp/param-headers.js";
 import { createLogger } from "./logger.js";
 import { createPipeline, rejectEarly } from "./pipeline.js";
 import type { GatewayPlugin } from "./plugin.js";
-import { checkBeforeTargets, createPluginHooks, type TapRecord } from "./plugin-host.js";
+import { checkBeforeTargets, createPluginHooks, type PluginHostOptions, type TapRecord } from "./plugin-host.js";
+import { Deadlines } from "./deadlines.js";
 import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
 import { compileAllowlist, forbiddenForwardPatterns } from "./proxy/headers.js";
 import { createUpstream, type Upstream } from "./proxy/upstream.js";
@@ -74,7 +75,7 @@ function pluginSpecs(config: GatewayConfig): PluginSpec[] {
 }
 
 /** Loads every plugin (config entries, then inline ones) and runs their `setup`. No I/O yet. */
-async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: Logger, upstreams: Upstream[]) {
+async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: Logger, upstreams: Upstream[], host: PluginHostOptions) {
   const configFile = options.configFile ?? "(inline config)";
   const configDir = options.configFile ? path.dirname(options.configFile) : process.cwd();
   const loaded: LoadedPlugin[] = [];
@@ -97,7 +98,7 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
       await plugin.setup(
         {
           name: plugin.name,
-          hooks: createPluginHooks(hooks, plugin.name, spec.stage, records),
+          hooks: createPluginHooks(hooks, plugin.name, spec.stage, records, host),
           log: log.child({ plugin: plugin.name }),
           upstreams: infos,
           configDir,
@@ -119,6 +120,18 @@ async function setupPlugins(options: GatewayOptions, hooks: GatewayHooks, log: L
   }
   checkBeforeTargets(records);
   return loaded;
+}
+
+const LISTEN_ERRORS: Record<string, string> = {
+  EADDRINUSE: "address already in use (another process listens on that port)",
+  EACCES: "permission denied (ports below 1024 need privileges)",
+  EADDRNOTAVAIL: "address not available on this machine",
+};
+
+/** `cannot listen on 127.0.0.1:8080: address already in use (…)`: one line an operator can act on. */
+function listenFailure(err: unknown, host: string, port: number): string {
+  const code = (err as NodeJS.ErrnoException).code ?? "";
+  return `cannot listen on ${host.includes(":") ? `[${host}]` : host}:${port}: ${LISTEN_ERRORS[code] ?? (err as Error).message} (server.host, server.port)`;
 }
 
 /** Makes the connection of an in-flight response close once the response is done. */
@@ -194,7 +207,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     return result;
   });
   const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, config.server.maxBufferedResponseBytes));
-  const plugins = await setupPlugins(options, hooks, log, upstreams);
+  const plugins = await setupPlugins(options, hooks, log, upstreams, { deadlines: new Deadlines(), hookTimeoutMs: config.server.hookTimeoutMs });
   const federation = effectiveFederation(config, plugins);
 
   const streams = new Set<() => void>();
@@ -206,7 +219,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const inFlight = new Set<ServerResponse>();
   let closing: Promise<void> | undefined;
   const deps = { hooks, log };
-  const handle = createPipeline({
+  const pipeline = createPipeline({
     hooks,
     log,
     upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
@@ -227,7 +240,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const endpoint = createEndpoint({
     path: config.server.path,
     bodyLimit: config.server.bodyLimit,
-    serve: (id, req, res, body) => (closing ? Promise.resolve(rejectEarly(deps, id, req, res, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"))) : handle(id, req, res, body)),
+    lingering: { bytes: config.server.lingeringCloseBytes, ms: config.server.lingeringCloseMs },
+    serve: (id, req, res, body) => (closing ? Promise.resolve(rejectEarly(deps, id, req, res, GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"))) : pipeline.handle(id, req, res, body)),
     reject: (id, req, res, err) => rejectEarly(deps, id, req, res, err),
   });
   const app = Fastify({
@@ -235,13 +249,24 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     // The pipeline logs what matters; per-request lines from Fastify would double the cost.
     logController: new LogController({ disableRequestLogging: true }),
     return503OnClosing: false,
+    clientErrorHandler: answerClientError,
     // The MCP endpoint is answered on the bare server (see endpoint.ts); Fastify serves the rest.
     serverFactory: (fastify) => {
-      const server = createServer((req, res) => {
-        if (!endpoint(req, res)) fastify(req, res);
-      });
-      server.requestTimeout = config.server.requestTimeoutMs;
-      server.keepAliveTimeout = config.server.keepAliveTimeoutMs;
+      const { requestTimeoutMs, keepAliveTimeoutMs } = config.server;
+      const headersTimeout = requestTimeoutMs ? Math.min(config.server.headersTimeoutMs, requestTimeoutMs) : config.server.headersTimeoutMs;
+      const server = createServer(
+        {
+          requestTimeout: requestTimeoutMs,
+          headersTimeout,
+          keepAliveTimeout: keepAliveTimeoutMs,
+          // node checks the two timeouts this often (30 s by default): a trickling client would
+          // otherwise hold its connection up to 30 s past them.
+          connectionsCheckingInterval: Math.min(1_000, headersTimeout),
+        },
+        (req, res) => {
+          if (!endpoint(req, res)) fastify(req, res);
+        },
+      );
       return server;
     },
   });
@@ -287,6 +312,8 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     for (const end of streams) end();
     const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());
     await Promise.race([drained, timeout]);
+    // Calls longer than the drain time read why they ended, then their connections close.
+    await pipeline.cutAll(GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
     app.server.closeAllConnections();
     await drained;
     try {
@@ -312,7 +339,11 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
         const plugin = (err as { plugin?: string }).plugin;
         throw new StartupError("MCPGW_ERR_STARTUP", `${plugin ? `plugin "${plugin}": ` : ""}${(err as Error).message}`, { cause: err });
       }
-      await app.listen({ host: config.server.host, port: config.server.port });
+      try {
+        await app.listen({ host: config.server.host, port: config.server.port });
+      } catch (err) {
+        throw new StartupError("MCPGW_ERR_STARTUP", listenFailure(err, config.server.host, config.server.port), { cause: err });
+      }
       const address = app.server.address() as AddressInfo;
       const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
       log.info({ address: `${host}:${address.port}`, path: config.server.path, plugins: plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) }, "gateway listening");

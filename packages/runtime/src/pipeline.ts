@@ -31,6 +31,11 @@ export interface PipelineDeps {
   federation: Federation | undefined;
 }
 
+/** Something in flight that shutdown can end with an error the client reads (see forward.ts). */
+export interface Cuttable {
+  cut(err: GatewayError): void;
+}
+
 class Context implements RequestContext {
   readonly id: string;
   private readonly rootLog: Logger;
@@ -50,8 +55,18 @@ class Context implements RequestContext {
   readonly state: Record<string | symbol, unknown> = {};
   /** Set by setMessages: the body to send instead of the raw bytes. */
   replacedBody: string | undefined;
+  /** The forwarding in progress, which knows how to end its answer with an error. */
+  cutter: Cuttable | undefined = undefined;
+  /** Shutdown answered this request already; whatever the pipeline still does is not written. */
+  cut = false;
 
-  constructor(id: string, log: Logger, req: IncomingMessage, body: Buffer | undefined) {
+  constructor(
+    id: string,
+    log: Logger,
+    req: IncomingMessage,
+    readonly res: ServerResponse,
+    body: Buffer | undefined,
+  ) {
     this.id = id;
     this.rootLog = log;
     this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress };
@@ -100,7 +115,7 @@ function rejectionOutcome(err: GatewayError): Outcome {
  * the outcome: `res` can close a few ticks before the pipeline learns it was served. Returns the
  * function the pipeline calls when it has settled. A failing tap is only logged.
  */
-function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): () => void {
+function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse, active?: Set<Context>): () => void {
   let pending = 2;
   const done = () => {
     if (--pending > 0) return;
@@ -112,14 +127,36 @@ function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse): () => 
   };
   res.on("close", () => {
     ctx.timings.end = performance.now();
+    active?.delete(ctx);
     done();
   });
   return done;
 }
 
+/**
+ * Ends a request still in flight when the drain time is over, with an error the client can read
+ * instead of a reset: an error response when nothing was sent yet, an error event per request on
+ * an event stream already under way. A JSON answer half sent can only be cut.
+ */
+function cutRequest(ctx: Context, res: ServerResponse, err: GatewayError): void {
+  ctx.cut = true;
+  if (ctx.cutter) return ctx.cutter.cut(err);
+  if (!res.headersSent) {
+    res.setHeader("connection", "close");
+    sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+  } else res.destroy();
+}
+
+export interface Pipeline {
+  handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void>;
+  /** Shutdown, once the drain time is over: ends every request in flight with `err`; resolves when their answers are out (at most 1 s). */
+  cutAll(err: GatewayError): Promise<void>;
+}
+
 /** One MCP request, start to finish: checks, the five hooks, the upstream, the outcome. */
-export function createPipeline(deps: PipelineDeps) {
+export function createPipeline(deps: PipelineDeps): Pipeline {
   const { hooks } = deps;
+  const active = new Set<Context>();
 
   /**
    * Everything up to the upstream; returns how the forwarding ended. The forwarding is returned,
@@ -186,15 +223,18 @@ export function createPipeline(deps: PipelineDeps) {
       transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
       longLived: ctx.http.method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
       trackStream: deps.trackStream,
+      holder: ctx,
     });
   }
 
-  return async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
-    const ctx = new Context(id, deps.log, req, body);
-    const settle = observe(hooks, ctx, res);
+  async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
+    const ctx = new Context(id, deps.log, req, res, body);
+    active.add(ctx);
+    const settle = observe(hooks, ctx, res, active);
     try {
       ctx.outcome = outcomeOf(await run(ctx, req, res));
     } catch (thrown) {
+      if (ctx.cut) return;
       const err = toGatewayError(thrown);
       ctx.outcome = rejectionOutcome(err);
       if (err.status >= 500) ctx.log.error({ err: thrown, plugin: err.plugin, hook: err.hook }, err.message);
@@ -203,12 +243,27 @@ export function createPipeline(deps: PipelineDeps) {
     } finally {
       settle();
     }
-  };
+  }
+
+  async function cutAll(err: GatewayError): Promise<void> {
+    const closed: Promise<void>[] = [];
+    for (const ctx of active) {
+      const { res } = ctx;
+      if (res.writableEnded || res.destroyed) continue;
+      ctx.outcome ??= rejectionOutcome(err);
+      closed.push(new Promise((resolve) => res.once("close", () => resolve())));
+      cutRequest(ctx, res, err);
+    }
+    if (!closed.length) return;
+    await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
+  }
+
+  return { handle, cutAll };
 }
 
 /** Answers a request that never reached the pipeline (body too large, bad media type, wrong method). */
 export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
-  const ctx = new Context(id, deps.log, req, undefined);
+  const ctx = new Context(id, deps.log, req, res, undefined);
   ctx.outcome = rejectionOutcome(err);
   observe(deps.hooks, ctx, res)();
   sendError(res, err, errorBody(err, [], [], false));

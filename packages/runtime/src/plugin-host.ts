@@ -1,4 +1,5 @@
-import { StartupError } from "./errors.js";
+import type { Deadlines } from "./deadlines.js";
+import { GatewayError, StartupError } from "./errors.js";
 import type { GatewayHooks, HookName } from "./hooks.js";
 import type { PluginHooks, TapOptions } from "./plugin.js";
 import { resolveStage, type StageName } from "./stages.js";
@@ -16,12 +17,42 @@ export interface TapRecord {
   before: string[];
 }
 
-/** Marks an error with the plugin and hook that threw it, once (the innermost tap wins). */
-function annotate(err: unknown, plugin: string, hook: string): unknown {
-  if (typeof err === "object" && err !== null && !("plugin" in err && (err as { plugin?: unknown }).plugin)) {
-    Object.assign(err, { plugin, hook });
+/** What a tap threw when it was not an Error: a string, undefined, a frozen object. */
+export class PluginThrew extends Error {
+  override readonly name = "PluginThrew";
+  constructor(
+    readonly plugin: string,
+    readonly hook: string,
+    value: unknown,
+  ) {
+    super(`plugin "${plugin}" threw ${describeThrown(value)} in ${hook}`, { cause: value });
   }
+}
+
+function describeThrown(value: unknown): string {
+  if (value === undefined || value === null) return String(value);
+  if (typeof value === "string") return `the string ${JSON.stringify(value.slice(0, 200))}`;
+  return `a ${typeof value === "object" ? (value.constructor?.name ?? "object") : typeof value}`;
+}
+
+/**
+ * Marks an error with the plugin and hook that threw it, once (the innermost tap wins). Whatever
+ * a tap throws is reported the same way: a value that cannot carry the marks is wrapped.
+ */
+function annotate(err: unknown, plugin: string, hook: string): unknown {
+  if (!(err instanceof Error) || Object.isFrozen(err)) return new PluginThrew(plugin, hook, err);
+  if (!(err as { plugin?: unknown }).plugin) Object.assign(err, { plugin, hook });
   return err;
+}
+
+/** Lifecycle taps (connect a store, flush a file) may take longer than a request's. */
+const LIFECYCLE_HOOKS = new Set(["ready", "close"]);
+const LIFECYCLE_MIN_TIMEOUT_MS = 30_000;
+
+export interface PluginHostOptions {
+  deadlines: Deadlines;
+  /** `server.hookTimeoutMs`: each tap's deadline unless it declares its own `timeoutMs`. */
+  hookTimeoutMs: number;
 }
 
 /**
@@ -33,6 +64,7 @@ export function createPluginHooks(
   plugin: string,
   stageOverride: StageName | number | undefined,
   records: TapRecord[],
+  host: PluginHostOptions,
 ): PluginHooks {
   const view = (hook: RawHook, hookName: string) => ({
     tapPromise(optionsOrFn: TapOptions | ((...args: never[]) => Promise<unknown>), maybeFn?: (...args: never[]) => Promise<unknown>) {
@@ -42,8 +74,17 @@ export function createPluginHooks(
       const stage = stageOverride ?? options.stage;
       const before = options.before === undefined ? [] : [options.before].flat();
       records.push({ hook: hookName, plugin, before });
+      if (options.timeoutMs !== undefined && !(Number.isInteger(options.timeoutMs) && options.timeoutMs > 0)) {
+        throw new TypeError(`plugin "${plugin}": ${hookName} tap timeoutMs must be a positive integer`);
+      }
+      const lifecycle = LIFECYCLE_HOOKS.has(hookName);
+      const timeoutMs = options.timeoutMs ?? (lifecycle ? Math.max(host.hookTimeoutMs, LIFECYCLE_MIN_TIMEOUT_MS) : host.hookTimeoutMs);
       // Built once per tap, not per call: the wrapper runs on every request.
       const rejectAnnotated = (err: unknown) => Promise.reject(annotate(err, plugin, hookName));
+      const timedOut = () => {
+        const err = GatewayError.from("MCPGW_ERR_PLUGIN_TIMEOUT", `Plugin "${plugin}" did not finish ${hookName} within ${timeoutMs} ms`);
+        return Object.assign(err, { plugin, hook: hookName });
+      };
       const call = fn as (a: never, b: never, c: never) => Promise<unknown>;
       hook.tapPromise(
         {
@@ -53,11 +94,17 @@ export function createPluginHooks(
         },
         // Hooks pass at most three arguments (transformResult: result, ctx, call).
         (a: never, b: never, c: never) => {
+          let result: Promise<unknown>;
           try {
-            return call(a, b, c).catch(rejectAnnotated);
+            result = call(a, b, c);
           } catch (err) {
             return rejectAnnotated(err);
           }
+          // A tap that returns no promise broke the contract; treat it as a failure, not a hang.
+          if (typeof (result as { then?: unknown } | undefined)?.then !== "function") {
+            return rejectAnnotated(new TypeError(`plugin "${plugin}": ${hookName} tap did not return a promise`));
+          }
+          return host.deadlines.watch(result.then(undefined, rejectAnnotated), timeoutMs, timedOut);
         },
       );
     },

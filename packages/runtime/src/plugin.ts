@@ -14,6 +14,11 @@ export interface TapOptions {
   stage?: StageName | number;
   /** Run before the taps of these plugins on the same hook (checked at load). */
   before?: string | string[];
+  /**
+   * This tap's deadline in ms, when `server.hookTimeoutMs` is too short for it (a call to a
+   * slow identity provider). Past it the request fails with MCPGW_ERR_PLUGIN_TIMEOUT.
+   */
+  timeoutMs?: number;
 }
 
 /** A hook as a plugin sees it: tap only, and every tap is named after the plugin. */

@@ -35,6 +35,19 @@ export function errorBody(err: GatewayError, messages: readonly unknown[], calls
   return JSON.stringify({ jsonrpc: "2.0", id: idOf(messages[0]), error });
 }
 
+/**
+ * The error as events on an event stream already under way: one per request of the body, so each
+ * of the client's pending calls gets its answer.
+ */
+export function errorEvents(err: GatewayError, calls: readonly McpCall[]): string {
+  const error = errorObject(err);
+  let out = "";
+  for (const call of calls) {
+    if (call.kind === "request") out += `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: call.id ?? null, error })}\n\n`;
+  }
+  return out;
+}
+
 export function sendError(res: ServerResponse, err: GatewayError, body: string): void {
   if (res.headersSent) {
     res.destroy();

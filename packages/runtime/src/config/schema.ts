@@ -74,7 +74,33 @@ const serverSchema = z
       .int()
       .nonnegative()
       .default(30_000)
-      .describe("Time a client has to send its whole request (slow-client protection); 0 disables"),
+      .describe("Time a client has to send its whole request, headers and body (slow-client protection): 408 and the connection closes; 0 disables"),
+    headersTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe("Time a client has to send its request headers (408 and close after it); at most requestTimeoutMs"),
+    lingeringCloseBytes: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(16 * 1024 * 1024)
+      .describe("After refusing a body above bodyLimit (413), how much of the rest the gateway reads and discards so a client that writes before it reads gets the 413 instead of a reset"),
+    lingeringCloseMs: z
+      .number()
+      .int()
+      .nonnegative()
+      .default(5_000)
+      .describe("How long the gateway keeps discarding a refused body before it answers 413 and closes"),
+    hookTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(5_000)
+      .describe(
+        "Deadline of each plugin tap on a request (a tap may declare its own timeoutMs): past it the request fails with 504 MCPGW_ERR_PLUGIN_TIMEOUT naming the plugin and hook; ready and close taps get at least 30 s",
+      ),
     keepAliveTimeoutMs: z.number().int().positive().default(72_000).describe("Idle keep-alive time of client connections"),
     shutdownTimeoutMs: z
       .number()

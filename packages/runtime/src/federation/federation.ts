@@ -5,7 +5,7 @@ import type { FederationConfig } from "../config/schema.js";
 import type { JsonRpcId, McpCall, RequestContext, UpstreamInfo } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
-import { forward, type ForwardResult } from "../proxy/forward.js";
+import { forward, type ForwardRequest, type ForwardResult } from "../proxy/forward.js";
 import { filterRequestHeaders, type HeaderAllowlist } from "../proxy/headers.js";
 import { callsToTransform } from "../proxy/transform.js";
 import type { Upstream } from "../proxy/upstream.js";
@@ -458,6 +458,7 @@ export class Federation {
       trackStream: this.#deps.trackStream,
       rewriteEvent: this.#eventRewriter(member.upstream.name, session),
       responseHeaders: this.#sessionHeader(session),
+      holder: ctx as unknown as NonNullable<ForwardRequest["holder"]>,
     });
   }
 

@@ -7,6 +7,8 @@ import { formatEvent, SseParser, type SseEvent } from "../mcp/sse.js";
 import { filterResponseHeaders } from "./headers.js";
 import { transformJson, transformSse } from "./transform.js";
 import { releaseRawHeaders, upstreamFailure, type Upstream } from "./upstream.js";
+import type { Cuttable } from "../pipeline.js";
+import { errorBody, errorEvents, sendError } from "../respond.js";
 
 export interface ForwardRequest {
   ctx: RequestContext;
@@ -26,6 +28,8 @@ export interface ForwardRequest {
   rewriteEvent?: (event: SseEvent) => SseEvent | undefined;
   /** Federation: response headers set over the upstream's (the gateway's session id). */
   responseHeaders?: Readonly<Record<string, string>>;
+  /** Where the forwarding registers itself, so shutdown can end it with an error (the request's context). */
+  holder?: { cutter: Cuttable | undefined };
 }
 
 /** How the forwarding ended, for `ctx.outcome`. */
@@ -52,7 +56,7 @@ class GatewayClosing extends Error {
  * Upstream backpressure follows the client (pause on a full socket, resume on drain), and a
  * client that leaves aborts the upstream request, so no upstream stream outlives its client.
  */
-class ProxyHandler implements Dispatcher.DispatchHandler {
+class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
   private controller: Dispatcher.DispatchController | undefined;
   private statusCode = 0;
   private buffered: Buffer[] | undefined;
@@ -64,6 +68,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   private untrack: (() => void) | undefined;
   private parser: SseParser | undefined;
   private endedByGateway = false;
+  /** Shutdown ended the answer with this error. */
+  private cutBy: GatewayError | undefined;
   private clientGone = false;
   private readonly onDrain = () => this.controller?.resume();
   private readonly onClose = () => {
@@ -78,6 +84,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     private readonly reject: (err: unknown) => void,
   ) {
     request.res.on("close", this.onClose);
+    if (request.holder) request.holder.cutter = this;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
@@ -88,6 +95,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     releaseRawHeaders(controller);
+    if (this.cutBy) return;
     const { ctx, res, transform } = this.request;
     ctx.timings.upstreamHeaders = performance.now();
     this.statusCode = statusCode;
@@ -113,6 +121,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
   }
 
   onResponseData(controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    if (this.cutBy) return;
     if (this.buffered) {
       this.bufferedBytes += chunk.length;
       if (this.bufferedBytes > this.request.upstream.maxBufferedBytes) {
@@ -167,6 +176,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
 
   onResponseEnd(): void {
     this.untrack?.();
+    if (this.cutBy) return this.resolve({ kind: "failed", statusCode: this.request.res.statusCode, message: this.cutBy.message });
     if (this.buffered) {
       this.finishTransformed(Buffer.concat(this.buffered, this.bufferedBytes)).then(this.resolve, this.reject);
       return;
@@ -185,12 +195,29 @@ class ProxyHandler implements Dispatcher.DispatchHandler {
     this.untrack?.();
     const { res, ctx, upstream } = this.request;
     if (this.endedByGateway) return this.resolve({ kind: "served", statusCode: this.statusCode });
+    if (this.cutBy) return this.resolve({ kind: "failed", statusCode: res.statusCode, message: this.cutBy.message });
     if (this.tooLarge) return this.reject(this.tooLarge);
     if (this.clientGone || err instanceof ClientGone) return this.resolve({ kind: "aborted", statusCode: this.statusCode || 499 });
     if (!res.headersSent) return this.reject(upstreamFailure(err, upstream));
     ctx.log.warn({ err, upstream: upstream.name }, "upstream stream failed mid-response");
     res.destroy();
     this.resolve({ kind: "failed", statusCode: this.statusCode, message: "upstream stream ended abruptly" });
+  }
+
+  /**
+   * Shutdown, past the drain time: the client reads why its call ended (an error response, or an
+   * error event per request on an event stream under way) before the connection closes, and the
+   * upstream request is let go. A JSON answer half sent can only be cut.
+   */
+  cut(err: GatewayError): void {
+    const { res, ctx } = this.request;
+    this.cutBy = err;
+    if (!res.headersSent) {
+      res.setHeader("connection", "close");
+      sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+    } else if (this.stream) res.end(errorEvents(err, ctx.calls));
+    else res.destroy();
+    this.controller?.abort(new GatewayClosing("gateway is shutting down"));
   }
 
   /** Shutdown: the client sees a finished response, not a reset; the upstream stream is let go. */
