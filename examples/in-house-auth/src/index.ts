@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime";
+import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime/plugin";
 import { optionsSchema, type SignedRequestsClient } from "./options.js";
 import { createVerifier, type RefusalReason } from "./verifier.js";
 

@@ -1,4 +1,4 @@
-import { z } from "@mcp-gateway/runtime";
+import { z } from "@mcp-gateway/runtime/plugin";
 
 const TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 

@@ -2,7 +2,7 @@
 // It follows the auth contract so it can stand next to auth-apikey: no token → pass (and offer a
 // challenge), a valid token → set the subject, an unknown token → 401.
 import { createHash, timingSafeEqual } from "node:crypto";
-import { definePlugin, GatewayError, STAGES, z } from "@mcp-gateway/runtime";
+import { definePlugin, GatewayError, STAGES, z } from "@mcp-gateway/runtime/plugin";
 
 const sha256 = (value) => createHash("sha256").update(value).digest();
 

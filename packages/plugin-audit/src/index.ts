@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { definePlugin } from "@mcp-gateway/runtime";
+import { definePlugin } from "@mcp-gateway/runtime/plugin";
 import { auditsEnvironment, resolveEnvironment } from "./environment.js";
 import { optionsSchema } from "./options.js";
 import { auditRecord } from "./record.js";

@@ -1,4 +1,4 @@
-import { z } from "@mcp-gateway/runtime";
+import { z } from "@mcp-gateway/runtime/plugin";
 
 /**
  * The seed's `audit` section (`enabled`, `environments`) is accepted unchanged;

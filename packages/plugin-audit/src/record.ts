@@ -1,4 +1,4 @@
-import type { OutcomeKind, RequestContext } from "@mcp-gateway/runtime";
+import type { OutcomeKind, RequestContext } from "@mcp-gateway/runtime/plugin";
 
 /**
  * One audit record per HTTP request; `docs/audit.md` documents every field. Only facts the

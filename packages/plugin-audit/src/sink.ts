@@ -1,4 +1,4 @@
-import { lineWriter, REDACTED } from "@mcp-gateway/runtime";
+import { lineWriter, REDACTED } from "@mcp-gateway/runtime/plugin";
 import { pino, type Logger } from "pino";
 import { AUDIT_FIELDS, recordFields, type AuditRecord } from "./record.js";
 

@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime";
+import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime/plugin";
 import { challengesFor, invalidKeyChallenges } from "./challenges.js";
 import { AmbiguousCredential, createCredentialReader, type Credential } from "./credentials.js";
 import { createKeyStore, type StoredKey } from "./key-store.js";

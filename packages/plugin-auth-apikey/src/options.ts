@@ -1,4 +1,4 @@
-import { z } from "@mcp-gateway/runtime";
+import { z } from "@mcp-gateway/runtime/plugin";
 import { sha256Hex } from "./key-store.js";
 
 const KEY_HASH = /^sha256:[0-9a-f]{64}$/i;

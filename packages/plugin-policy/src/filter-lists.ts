@@ -1,4 +1,4 @@
-import { LISTS, type ListSpec } from "@mcp-gateway/runtime";
+import { LISTS, type ListSpec } from "@mcp-gateway/runtime/plugin";
 import type { CallFacts, SubjectPolicy } from "./match-policy.js";
 
 /** The list methods policy filters, from the runtime's table of MCP methods. */

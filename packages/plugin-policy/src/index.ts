@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { ANONYMOUS, definePlugin, GatewayError } from "@mcp-gateway/runtime";
+import { ANONYMOUS, definePlugin, GatewayError } from "@mcp-gateway/runtime/plugin";
 import { filterListResult, LIST_METHODS } from "./filter-lists.js";
 import { compilePolicy } from "./match-policy.js";
 import { optionsSchema } from "./options.js";

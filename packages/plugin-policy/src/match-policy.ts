@@ -1,5 +1,5 @@
-import type { McpCall, Subject } from "@mcp-gateway/runtime";
-import { compileGlobs, methodSpec, targetLabel, type Matcher } from "@mcp-gateway/runtime";
+import type { McpCall, Subject } from "@mcp-gateway/runtime/plugin";
+import { compileGlobs, methodSpec, targetLabel, type Matcher } from "@mcp-gateway/runtime/plugin";
 import type { PolicyOptions, PolicyRule } from "./options.js";
 
 /** The MCP facts policy decides on (a subset of the runtime's McpCall). */

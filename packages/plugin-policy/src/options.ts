@@ -1,4 +1,4 @@
-import { globSchema as glob, z } from "@mcp-gateway/runtime";
+import { globSchema as glob, z } from "@mcp-gateway/runtime/plugin";
 
 const globs = (what: string) => z.array(glob).optional().describe(`Glob patterns for ${what}`);
 

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { definePlugin, GatewayError, type GatewayPlugin } from "@mcp-gateway/runtime";
+import { definePlugin, GatewayError, type GatewayPlugin } from "@mcp-gateway/runtime/plugin";
 import { compileLimits } from "./limits.js";
 import { rateLimitedError } from "./limit-error.js";
 import { MemoryStore } from "./memory-store.js";

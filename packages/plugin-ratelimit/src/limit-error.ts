@@ -1,4 +1,4 @@
-import { GatewayError } from "@mcp-gateway/runtime";
+import { GatewayError } from "@mcp-gateway/runtime/plugin";
 import { msUntil, msUntilFull, type BucketRequest, type TakeResult } from "./token-bucket.js";
 
 const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));

@@ -1,4 +1,4 @@
-import { compileGlobs, type McpCall, type Subject } from "@mcp-gateway/runtime";
+import { compileGlobs, type McpCall, type Subject } from "@mcp-gateway/runtime/plugin";
 import type { RateLimitOptions } from "./options.js";
 import type { BucketRequest } from "./token-bucket.js";
 

@@ -1,4 +1,4 @@
-import { globError, z } from "@mcp-gateway/runtime";
+import { globError, z } from "@mcp-gateway/runtime/plugin";
 
 const rpm = z.number().positive().describe("Calls per minute a bucket refills at");
 

@@ -1,4 +1,4 @@
-import type { PluginApi } from "@mcp-gateway/runtime";
+import type { PluginApi } from "@mcp-gateway/runtime/plugin";
 import { Redis, type RedisOptions } from "ioredis";
 import { BUCKET_SCRIPT } from "./bucket-script.js";
 import { safeRedisUrl } from "./redis-url.js";

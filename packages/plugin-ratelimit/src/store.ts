@@ -1,4 +1,4 @@
-import type { HealthCheck } from "@mcp-gateway/runtime";
+import type { HealthCheck } from "@mcp-gateway/runtime/plugin";
 import type { BucketRequest, TakeResult } from "./token-bucket.js";
 
 /** Where buckets live: in this process, or in Redis shared by every gateway instance. */

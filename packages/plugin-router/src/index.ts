@@ -1,5 +1,5 @@
 import { createRequire } from "node:module";
-import { definePlugin } from "@mcp-gateway/runtime";
+import { definePlugin } from "@mcp-gateway/runtime/plugin";
 import { checkUpstreams, compileRouter, describeRoutes } from "./match-route.js";
 import { optionsSchema } from "./options.js";
 

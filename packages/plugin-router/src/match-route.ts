@@ -1,5 +1,5 @@
-import type { McpCall, RouteDescription, TargetKind } from "@mcp-gateway/runtime";
-import { compileGlobs, type Matcher } from "@mcp-gateway/runtime";
+import type { McpCall, RouteDescription, TargetKind } from "@mcp-gateway/runtime/plugin";
+import { compileGlobs, type Matcher } from "@mcp-gateway/runtime/plugin";
 import type { RouteRule } from "./options.js";
 
 export type CallFacts = Pick<McpCall, "kind" | "method" | "target">;

@@ -1,4 +1,4 @@
-import { globSchema as glob, z } from "@mcp-gateway/runtime";
+import { globSchema as glob, z } from "@mcp-gateway/runtime/plugin";
 
 export const matchSchema = z
   .strictObject({

@@ -13,7 +13,7 @@ export { headerCount } from "./proxy/headers.js";
 export { loadConfig, parseConfig, SEARCH_PLACES, type LoadedConfig } from "./config/load.js";
 export { configSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, type GatewayConfig, type GatewayConfigInput, type PluginEntry } from "./config/schema.js";
 export { candidateIds } from "./plugin-loader.js";
-export { lineWriter, redactDeep, REDACTED, type LineWriter } from "./logger.js";
+export { lineWriter, redactDeep, REDACTED, type LineWriter } from "./log-lines.js";
 export { compileGlobs, globError, globSchema, type Matcher } from "./glob.js";
 /** The runtime's zod: plugins use it for their options so one copy validates everything. */
 export { z } from "zod";

@@ -1,47 +1,8 @@
 import { pino, type DestinationStream, type Logger } from "pino";
 import { DEFAULT_REDACT_KEYS } from "./config/schema.js";
+import { redactDeep, registerLineTarget } from "./log-lines.js";
 
-export const REDACTED = "[REDACTED]";
-
-export const CIRCULAR = "[Circular]";
-
-/** Shown instead of anything nested deeper than MAX_DEPTH: what was not inspected is not printed. */
-export const TOO_DEEP = "[Too deep]";
-
-const MAX_DEPTH = 32;
-
-/**
- * Replaces the value of every key in `keys` (lower-case) at any depth, so headers, tool
- * arguments and plugin options are covered alike. Returns the input when nothing matched.
- * It fails closed: past MAX_DEPTH a value is replaced, never printed unchecked, and a reference
- * back to an enclosing object becomes "[Circular]". Byte arrays hold no keys and are skipped.
- */
-export function redactDeep(value: unknown, keys: ReadonlySet<string>, depth = 0, ancestors: WeakSet<object> = new WeakSet()): unknown {
-  if (typeof value !== "object" || value === null || ArrayBuffer.isView(value)) return value;
-  if (depth >= MAX_DEPTH) return TOO_DEEP;
-  if (ancestors.has(value)) return CIRCULAR;
-  ancestors.add(value);
-  try {
-    if (Array.isArray(value)) {
-      let changed = false;
-      const out = value.map((item) => {
-        const next = redactDeep(item, keys, depth + 1, ancestors);
-        if (next !== item) changed = true;
-        return next;
-      });
-      return changed ? out : value;
-    }
-    let out: Record<string, unknown> | undefined;
-    for (const key in value as Record<string, unknown>) {
-      const item = (value as Record<string, unknown>)[key];
-      const next = keys.has(key.toLowerCase()) ? REDACTED : redactDeep(item, keys, depth + 1, ancestors);
-      if (next !== item) (out ??= { ...(value as Record<string, unknown>) })[key] = next;
-    }
-    return out ?? value;
-  } finally {
-    ancestors.delete(value);
-  }
-}
+export { lineWriter, redactDeep, REDACTED, type LineWriter } from "./log-lines.js";
 
 export interface LoggerOptions {
   level: string;
@@ -103,13 +64,12 @@ function bufferedStdout(): DestinationStream {
   return batch;
 }
 
-/** The redaction keys of every logger createLogger made, by destination (its children share it). */
-const redactKeysByStream = new WeakMap<object, ReadonlySet<string>>();
-
 /** The one root logger: pino JSON lines, redaction on every line. */
 export function createLogger(options: LoggerOptions): Logger {
   // Configured keys add to the defaults: listing one custom secret must not un-redact credentials.
   const keys = new Set([...DEFAULT_REDACT_KEYS, ...options.redactKeys].map((key) => key.toLowerCase()));
+  const destination = options.destination ?? bufferedStdout();
+  const target = { stream: destination, keys };
   const log = pino(
     {
       level: options.level,
@@ -118,42 +78,11 @@ export function createLogger(options: LoggerOptions): Logger {
         log: (object) => redactDeep(object, keys) as Record<string, unknown>,
         bindings: (bindings) => redactDeep(bindings, keys) as Record<string, unknown>,
       },
+      // Every descendant writes where the root does: lineWriter finds it from any of them.
+      onChild: (child) => registerLineTarget(child, target),
     },
-    options.destination ?? bufferedStdout(),
+    destination,
   );
-  redactKeysByStream.set(streamOf(log), keys);
+  registerLineTarget(log, target);
   return log;
-}
-
-function streamOf(log: Logger): DestinationStream {
-  return (log as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym]!;
-}
-
-/** Info-level lines from fields serialised by the caller; see lineWriter. */
-export interface LineWriter {
-  /** True when this logger redacts `key`: the caller writes REDACTED as its value. */
-  redacts(key: string): boolean;
-  /** Writes one line; `fields` is JSON object members without the braces: `"a":1,"b":"x"`. */
-  write(fields: string): void;
-}
-
-/**
- * Writes info lines shaped exactly as `log.info(fields, msg)` writes them (level, time, the
- * logger's bindings, the fields, msg) from fields the caller serialised itself. For the record
- * written on every request (audit), where pino's generic path, a redaction walk and per-key
- * serialisation of an object, cost several times what a serialiser that knows the record's
- * fields does. The caller applies `redacts`. Undefined for a silent logger or one createLogger
- * did not make (the caller then uses `log.info`).
- */
-export function lineWriter(log: Logger, msg: string): LineWriter | undefined {
-  const stream = streamOf(log);
-  const keys = redactKeysByStream.get(stream);
-  if (keys === undefined || log.level === "silent") return undefined;
-  const bindings = (log as unknown as Record<symbol, string>)[pino.symbols.chindingsSym];
-  const start = `{"level":${pino.levels.values.info},"time":`;
-  const end = `,"msg":${JSON.stringify(msg)}}\n`;
-  return {
-    redacts: (key) => keys.has(key.toLowerCase()),
-    write: (fields) => stream.write(`${start}${Date.now()}${bindings},${fields}${end}`),
-  };
 }

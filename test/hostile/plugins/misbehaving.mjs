@@ -1,6 +1,6 @@
 // Plugins that misbehave on purpose, for the hostile suite: they throw what is not an Error,
 // never finish, or take longer than the gateway's default deadline with a declared one.
-import { definePlugin, z } from "@mcp-gateway/runtime";
+import { definePlugin, z } from "@mcp-gateway/runtime/plugin";
 
 const THROWN = { string: "boom", undefined: undefined, null: null, number: 42, frozen: Object.freeze(new Error("frozen")) };
 
