@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { ANONYMOUS, definePlugin, GatewayError, type Outcome, type PluginApi, type Subject, type TapOptions } from "@mcp-gateway/runtime";
+import { ANONYMOUS, definePlugin, GatewayError, type Outcome, type PluginApi, type PluginDefinition, type Subject, type TapOptions } from "@mcp-gateway/runtime";
 import { startTestGateway } from "@mcp-gateway/runtime/testing";
 import { readEvents, startRawUpstream, within, type RawUpstream, type Responder } from "../fixtures/raw-upstream.ts";
 import { REPO_ROOT } from "../helpers/spawn-gateway.ts";
@@ -17,7 +17,7 @@ interface ErrorBody {
 const toolsList = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/list", params: {} });
 const toolsCall = (id: number, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
 
-function testPlugin(name: string, setup: (gateway: PluginApi) => void, extra: { authenticates?: boolean } = {}) {
+function testPlugin(name: string, setup: (gateway: PluginApi) => void, extra: Pick<PluginDefinition, "authenticates" | "errors"> = {}) {
   return definePlugin({ name, version: "1.0.0", api: "^1", ...extra, setup });
 }
 
@@ -179,19 +179,22 @@ describe("errors thrown by taps", () => {
   const recorder = outcomeRecorder();
   let gw: Awaited<ReturnType<typeof startTestGateway>>;
   before(async () => {
-    const gatekeeper = testPlugin("gatekeeper", (gateway) => {
-      gateway.hooks.authorize.tapPromise(async (ctx) => {
-        const tool = ctx.calls[0]?.toolName;
-        if (tool === "limited") {
-          throw new GatewayError(429, "Too many calls", {
-            code: "TEST_ERR_LIMITED",
-            headers: { "retry-after": "7", "ratelimit-remaining": "0" },
-            cause: new Error(`bucket for key ${SECRET} is empty`),
-          });
-        }
-        if (tool === "broken") throw new Error(`cannot reach postgres://admin:${SECRET}@db`);
-      });
-    });
+    const gatekeeper = testPlugin(
+      "gatekeeper",
+      (gateway) => {
+        gateway.hooks.authorize.tapPromise(async (ctx) => {
+          const tool = ctx.calls[0]?.toolName;
+          if (tool === "limited") {
+            throw GatewayError.from("TEST_ERR_LIMITED", undefined, {
+              headers: { "retry-after": "7", "ratelimit-remaining": "0" },
+              cause: new Error(`bucket for key ${SECRET} is empty`),
+            });
+          }
+          if (tool === "broken") throw new Error(`cannot reach postgres://admin:${SECRET}@db`);
+        });
+      },
+      { errors: { TEST_ERR_LIMITED: { status: 429, message: "Too many calls", meaning: "The test's own limit.", fix: "Call less." } } },
+    );
     gw = await startTestGateway({ plugins: [{ plugin: gatekeeper }, { plugin: recorder.plugin }] });
   });
   after(() => gw.close());

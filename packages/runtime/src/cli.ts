@@ -4,7 +4,8 @@ import { parseArgs } from "node:util";
 import { loadConfig, type LoadedConfig } from "./config/load.js";
 import { isStartupError } from "./errors.js";
 import { createGateway, type Gateway } from "./gateway.js";
-import { RUNTIME_TAP, type HookName } from "./hooks.js";
+import { HookMap } from "tapable";
+import { keysOf, RUNTIME_TAP } from "./hooks.js";
 import { ownedMethods } from "./mcp/methods.js";
 
 const HELP = `Usage: mcp-gateway <command> [options]
@@ -115,12 +116,16 @@ function printPlugins(gateway: Gateway, io: Io): void {
   const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
   versions.set(RUNTIME_TAP, version());
   const label = (name: string) => `${name}@${versions.get(name) ?? "?"}`;
-  const { transformResult, ...hooks } = gateway.hooks;
-  for (const [name, hook] of Object.entries(hooks) as [Exclude<HookName, "transformResult">, { taps: { name: string; stage?: number }[] }][]) {
-    io.out(`${name}: ${hook.taps.map((tap) => `${label(tap.name)}${tap.stage ? ` (stage ${tap.stage})` : ""}`).join(", ") || "(none)"}`);
+  const taps = (hook: { taps: readonly { name: string; stage?: number }[] }) => hook.taps.map((tap) => `${label(tap.name)}${tap.stage ? ` (stage ${tap.stage})` : ""}`).join(", ");
+  const keyed: string[] = [];
+  for (const [name, hook] of Object.entries(gateway.hooks)) {
+    if (!(hook instanceof HookMap)) {
+      io.out(`${name}: ${taps(hook) || "(none)"}`);
+      continue;
+    }
+    for (const key of keysOf(hook)) keyed.push(`${name}[${key}]: ${(hook.for(key) as { taps: { name: string }[] }).taps.map((tap) => label(tap.name)).join(", ")}`);
   }
-  const map = (transformResult as unknown as { _map: Map<string, { taps: { name: string }[] }> })._map;
-  for (const [method, hook] of map) io.out(`transformResult[${method}]: ${hook.taps.map((tap) => label(tap.name)).join(", ")}`);
+  for (const line of keyed) io.out(line);
 }
 
 async function health(file: string | undefined, url: string | undefined, io: Io): Promise<number> {

@@ -115,7 +115,7 @@ export interface RequestContext {
    */
   readonly authChallenges: string[];
   /** Chosen upstream, set after `route`; undefined for a federated fan-out. */
-  upstream: UpstreamInfo | undefined;
+  readonly upstream: UpstreamInfo | undefined;
   /**
    * Set after authentication when `federation` is configured: the upstreams of the caller's
    * session. `byOwner` is true for calls that go to the upstream owning the name they carry;
@@ -124,7 +124,7 @@ export interface RequestContext {
   readonly federation: FederationFacts | undefined;
   readonly timings: Timings;
   /** Set before `onResponse`. */
-  outcome: Outcome | undefined;
+  readonly outcome: Outcome | undefined;
   /** Per-request scratch space for plugins; key by your plugin name or a symbol. */
   readonly state: Record<string | symbol, unknown>;
   /** Replace the message(s) sent upstream; the body is re-serialised once, at forwarding. */

@@ -4,12 +4,12 @@ import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import Fastify, { LogController } from "fastify";
 import type { DestinationStream, Logger } from "pino";
-import { federationSchema, type FederationConfig, type GatewayConfig } from "./config/schema.js";
+import type { GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
 import { isSeedConfig, seedPlugins } from "./config/seed.js";
 import { answerClientError, createEndpoint } from "./endpoint.js";
 import { GatewayError, StartupError } from "./errors.js";
-import { Federation, type FederationDeps } from "./federation/federation.js";
+import { createDispatcher, effectiveFederation, type EffectiveFederation } from "./dispatch/select.js";
 import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
 import { ParamHeaderIndex } from "./mcp/param-headers.js";
 import { createLogger } from "./logger.js";
@@ -18,8 +18,8 @@ import type { GatewayPlugin } from "./plugin.js";
 import { checkBeforeTargets, createPluginHooks, type PluginHostOptions, type TapRecord } from "./plugin-host.js";
 import { Deadlines } from "./deadlines.js";
 import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
-import { compileAllowlist, forbiddenForwardPatterns } from "./proxy/headers.js";
-import { createUpstream, type Upstream } from "./proxy/upstream.js";
+import { compileAllowlist, forbiddenForwardPatterns } from "./upstream/headers.js";
+import { createUpstream, type Upstream } from "./upstream/upstream.js";
 import type { StageName } from "./stages.js";
 
 const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
@@ -50,7 +50,7 @@ export interface Gateway {
   readonly server: Server;
   readonly plugins: readonly LoadedPlugin[];
   /** The federation in effect (configured, or automatic when routes reach several upstreams). */
-  readonly federation: { readonly config: FederationConfig; readonly automatic: boolean } | undefined;
+  readonly federation: EffectiveFederation | undefined;
   /** Runs `ready` taps, then opens the port. Returns the base URL. */
   listen(): Promise<string>;
   /** Graceful: stop accepting, end event streams, drain (bounded), run `close` taps. Idempotent. */
@@ -140,56 +140,6 @@ function closeAfterResponse(res: ServerResponse): void {
   else res.once("finish", () => res.socket?.end());
 }
 
-/**
- * The upstreams the plugins' routing rules can send a request to, in config order: every rule's
- * upstream, and the first upstream when no rule catches everything.
- */
-function routedUpstreams(config: GatewayConfig, plugins: readonly LoadedPlugin[]): string[] {
-  const rules = plugins.flatMap(({ plugin, options }) => plugin.routes?.(options as never) ?? []);
-  const reached = new Set(rules.map((rule) => rule.upstream));
-  const catchAll = rules.some((rule) => Object.entries(rule.match).every(([key, value]) => key === "method" && /^\*+$/.test(value)));
-  if (!catchAll) reached.add(config.upstreams[0]!.name);
-  return config.upstreams.map((upstream) => upstream.name).filter((name) => reached.has(name));
-}
-
-/**
- * The federation in effect: the configured one, or, when routes reach several upstreams and no
- * `federation` section says otherwise, one over those upstreams. Without it a client's session
- * would begin on one upstream and be "not found" on the next.
- */
-export function effectiveFederation(config: GatewayConfig, plugins: readonly LoadedPlugin[]): { config: FederationConfig; automatic: boolean } | undefined {
-  if (config.federation) return config.federation.enabled ? { config: config.federation, automatic: false } : undefined;
-  const reached = routedUpstreams(config, plugins);
-  if (reached.length < 2) return undefined;
-  return { config: federationSchema.parse({ upstreams: reached }), automatic: true };
-}
-
-/** The federation when one is in effect. */
-function createFederation(
-  config: GatewayConfig,
-  effective: ReturnType<typeof effectiveFederation>,
-  upstreams: readonly Upstream[],
-  deps: Pick<FederationDeps, "hooks" | "log" | "allowlist" | "trackStream">,
-): Federation | undefined {
-  if (!effective) return undefined;
-  const federation = effective.config;
-  const names = new Set(federation.upstreams ?? upstreams.map((upstream) => upstream.name));
-  if (effective.automatic) {
-    deps.log.warn(
-      { upstreams: [...names] },
-      `routes reach ${[...names].join(", ")}: federating them into one session, sealed with a key generated at start, so sessions will not survive a restart or span replicas until federation.sessionKeys is set`,
-    );
-  }
-  return new Federation({
-    ...deps,
-    config: federation,
-    upstreams: upstreams.filter((upstream) => names.has(upstream.name)),
-    prefixes: new Map(config.upstreams.flatMap((upstream) => (upstream.prefix ? [[upstream.name, upstream.prefix] as const] : []))),
-    serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION },
-    automatic: effective.automatic,
-  });
-}
-
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = createLogger({ ...config.logging, ...(options.logDestination ? { destination: options.logDestination } : {}) });
@@ -222,9 +172,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const pipeline = createPipeline({
     hooks,
     log,
-    upstreams: new Map(upstreams.map((upstream) => [upstream.name, upstream])),
-    defaultUpstream: upstreams[0]!,
-    allowlist,
+    dispatcher: createDispatcher(config, federation, upstreams, { hooks, log, allowlist, trackStream, serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION } }),
     origins: {
       allowed: new Set(config.server.allowedOrigins),
       any: config.server.allowedOrigins.includes("*"),
@@ -233,8 +181,6 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     maxBatchSize: config.server.maxBatchSize,
     paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
-    trackStream,
-    federation: createFederation(config, federation, upstreams, { hooks, log, allowlist, trackStream }),
   });
 
   const endpoint = createEndpoint({

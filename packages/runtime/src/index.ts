@@ -4,12 +4,13 @@ export type { GatewayPlugin, PluginApi, RouteDescription, PluginDefinition, Plug
 export { createHooks, HOOK_KINDS, type GatewayHooks, type HealthCheck, type HealthChecks, type HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";
 export { ERRORS, GatewayError, isGatewayError, StartupError, isStartupError, jsonRpcCodeForStatus } from "./errors.js";
-export type { ErrorCode, ErrorSpec, GatewayErrorOptions } from "./errors.js";
+export type { ErrorCode, ErrorSpec, GatewayErrorOptions, PluginErrorSpec } from "./errors.js";
+export { declaredErrors } from "./errors.js";
 export { ANONYMOUS } from "./context.js";
 export type { FederationFacts, JsonRpcId, McpCall, McpEra, McpTarget, Outcome, OutcomeKind, RequestContext, Subject, TargetKind, Timings, UpstreamInfo, UpstreamRequest } from "./context.js";
 export { LISTS, METHODS, methodSpec, targetLabel, type ListKind, type ListSpec, type MethodSpec } from "./mcp/methods.js";
 export { describeMessage } from "./mcp/messages.js";
-export { headerCount } from "./proxy/headers.js";
+export { headerCount } from "./upstream/headers.js";
 export { loadConfig, parseConfig, SEARCH_PLACES, type LoadedConfig } from "./config/load.js";
 export { configSchema, DEFAULT_FORWARD_HEADERS, DEFAULT_REDACT_KEYS, type GatewayConfig, type GatewayConfigInput, type PluginEntry } from "./config/schema.js";
 export { candidateIds } from "./plugin-loader.js";

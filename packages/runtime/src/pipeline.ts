@@ -1,88 +1,28 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
-import { ANONYMOUS, type FederationFacts, type McpCall, type McpEra, type Outcome, type RequestContext, type UpstreamInfo } from "./context.js";
+import { ANONYMOUS, type Outcome } from "./context.js";
+import type { RequestDispatcher } from "./dispatch/dispatcher.js";
 import { GatewayError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
 import { parseBody, type ParsedBody } from "./mcp/messages.js";
 import { checkMirroredHeaders } from "./mcp/mirrored-headers.js";
 import type { ParamHeaderIndex } from "./mcp/param-headers.js";
-import type { Federation } from "./federation/federation.js";
-import { forward, type ForwardResult } from "./proxy/forward.js";
-import { filterRequestHeaders, headerCount, type HeaderAllowlist } from "./proxy/headers.js";
-import { callsToTransform } from "./proxy/transform.js";
-import type { Upstream } from "./proxy/upstream.js";
+import { Context } from "./request-context.js";
 import { errorBody, sendError, toGatewayError } from "./respond.js";
+import type { ForwardResult } from "./upstream/forward.js";
+import { headerCount } from "./upstream/headers.js";
 
 export interface PipelineDeps {
   hooks: GatewayHooks;
   log: Logger;
-  upstreams: ReadonlyMap<string, Upstream>;
-  defaultUpstream: Upstream;
-  allowlist: HeaderAllowlist;
   origins: { allowed: ReadonlySet<string>; any: boolean; required: boolean };
   maxBatchSize: number;
   /** x-mcp-header annotations learned from tools/list results. */
   paramHeaders: ParamHeaderIndex;
   /** True when at least one plugin declared `authenticates`. */
   authConfigured: boolean;
-  trackStream(end: () => void): () => void;
-  /** Set when `federation` is configured: it answers every request after `authorize`. */
-  federation: Federation | undefined;
-}
-
-/** Something in flight that shutdown can end with an error the client reads (see forward.ts). */
-export interface Cuttable {
-  cut(err: GatewayError): void;
-}
-
-class Context implements RequestContext {
-  readonly id: string;
-  private readonly rootLog: Logger;
-  private childLog: Logger | undefined;
-  readonly http: RequestContext["http"];
-  body: Buffer | undefined;
-  messages: readonly unknown[] = [];
-  batch = false;
-  calls: readonly McpCall[] = [];
-  mcp: { era: McpEra; protocolVersion: string | undefined; sessionId: string | undefined };
-  subject: RequestContext["subject"] = undefined;
-  readonly authChallenges: string[] = [];
-  upstream: UpstreamInfo | undefined = undefined;
-  federation: FederationFacts | undefined = undefined;
-  readonly timings: RequestContext["timings"] = { start: performance.now() };
-  outcome: Outcome | undefined = undefined;
-  readonly state: Record<string | symbol, unknown> = {};
-  /** Set by setMessages: the body to send instead of the raw bytes. */
-  replacedBody: string | undefined;
-  /** The forwarding in progress, which knows how to end its answer with an error. */
-  cutter: Cuttable | undefined = undefined;
-  /** Shutdown answered this request already; whatever the pipeline still does is not written. */
-  cut = false;
-
-  constructor(
-    id: string,
-    log: Logger,
-    req: IncomingMessage,
-    readonly res: ServerResponse,
-    body: Buffer | undefined,
-  ) {
-    this.id = id;
-    this.rootLog = log;
-    this.http = { method: req.method ?? "GET", path: req.url ?? "/", headers: req.headers, rawHeaders: req.rawHeaders, remoteAddress: req.socket.remoteAddress };
-    this.body = body;
-    const session = req.headers["mcp-session-id"];
-    this.mcp = { era: "legacy", protocolVersion: undefined, sessionId: typeof session === "string" ? session : undefined };
-  }
-
-  /** Created on first use: most requests never log, and a pino child per request is not free. */
-  get log(): Logger {
-    return (this.childLog ??= this.rootLog.child({ reqId: this.id }));
-  }
-
-  setMessages(messages: unknown): void {
-    this.replacedBody = JSON.stringify(messages);
-  }
+  /** Answers every request once the hooks before it have run: one upstream, or a federation. */
+  dispatcher: RequestDispatcher;
 }
 
 function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"]): void {
@@ -115,8 +55,9 @@ function rejectionOutcome(err: GatewayError): Outcome {
  * the outcome: `res` can close a few ticks before the pipeline learns it was served. Returns the
  * function the pipeline calls when it has settled. A failing tap is only logged.
  */
-function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse, active?: Set<Context>): () => void {
+function observe(hooks: GatewayHooks, ctx: Context, active?: Set<Context>): () => void {
   let pending = 2;
+  const { res } = ctx;
   const done = () => {
     if (--pending > 0) return;
     ctx.outcome ??= { kind: "aborted", statusCode: res.statusCode };
@@ -138,9 +79,10 @@ function observe(hooks: GatewayHooks, ctx: Context, res: ServerResponse, active?
  * instead of a reset: an error response when nothing was sent yet, an error event per request on
  * an event stream already under way. A JSON answer half sent can only be cut.
  */
-function cutRequest(ctx: Context, res: ServerResponse, err: GatewayError): void {
+function cutRequest(ctx: Context, err: GatewayError): void {
   ctx.cut = true;
   if (ctx.cutter) return ctx.cutter.cut(err);
+  const { res } = ctx;
   if (!res.headersSent) {
     res.setHeader("connection", "close");
     sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
@@ -153,17 +95,22 @@ export interface Pipeline {
   cutAll(err: GatewayError): Promise<void>;
 }
 
-/** One MCP request, start to finish: checks, the five hooks, the upstream, the outcome. */
+/**
+ * The one lifecycle every MCP request goes through, in this order: parse the body, check Origin,
+ * mirrored headers and credentials, `onRequest`, the dispatcher's `prepare`, `authorize`,
+ * `route`, then `dispatch` (which builds each upstream request, running `beforeUpstream`, and
+ * streams the answer back), and `onResponse` once the client has its answer.
+ */
 export function createPipeline(deps: PipelineDeps): Pipeline {
-  const { hooks } = deps;
+  const { hooks, dispatcher } = deps;
   const active = new Set<Context>();
 
   /**
-   * Everything up to the upstream; returns how the forwarding ended. The forwarding is returned,
-   * not awaited: a held event stream would otherwise keep this frame, and all it refers to,
-   * suspended for as long as the stream lives.
+   * Everything up to the dispatch; returns how it ended. The dispatch is returned, not awaited:
+   * a held event stream would otherwise keep this frame, and all it refers to, suspended for as
+   * long as the stream lives.
    */
-  async function run(ctx: Context, req: IncomingMessage, res: ServerResponse): Promise<ForwardResult> {
+  async function run(ctx: Context, req: IncomingMessage): Promise<ForwardResult> {
     // Parse before the Origin check so its 403 echoes the request id, but refuse a foreign
     // Origin before reporting anything about the body.
     let parsed: ParsedBody | undefined;
@@ -199,40 +146,18 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       }
       ctx.subject = ANONYMOUS;
     }
-    const session = deps.federation?.join(ctx);
+    dispatcher.prepare?.(ctx);
     await hooks.authorize.promise(ctx);
-    if (session) return deps.federation!.serve(ctx, req, res, session);
-    const routed = await hooks.route.promise(ctx);
-    const upstream = routed === undefined ? deps.defaultUpstream : deps.upstreams.get(routed);
-    if (!upstream) throw GatewayError.from("MCPGW_ERR_UNKNOWN_UPSTREAM", `Route named upstream "${routed}", which is not configured`);
-    ctx.upstream = upstream.info;
-
-    const headers = { ...filterRequestHeaders(req.headers, deps.allowlist), ...upstream.headers };
-    if (hooks.beforeUpstream.isUsed()) await hooks.beforeUpstream.promise(ctx, { upstream: ctx.upstream, method: ctx.http.method, headers });
-    const body = ctx.replacedBody ?? ctx.body;
-    if (ctx.replacedBody !== undefined) headers["content-type"] = "application/json";
-
-    return forward({
-      ctx,
-      upstream,
-      method: ctx.http.method as Dispatcher.HttpMethod,
-      headers,
-      body,
-      res,
-      hooks,
-      transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
-      longLived: ctx.http.method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
-      trackStream: deps.trackStream,
-      holder: ctx,
-    });
+    const routed = hooks.route.isUsed() ? await hooks.route.promise(ctx) : undefined;
+    return dispatcher.dispatch(ctx, routed);
   }
 
   async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
     const ctx = new Context(id, deps.log, req, res, body);
     active.add(ctx);
-    const settle = observe(hooks, ctx, res, active);
+    const settle = observe(hooks, ctx, active);
     try {
-      ctx.outcome = outcomeOf(await run(ctx, req, res));
+      ctx.outcome = outcomeOf(await run(ctx, req));
     } catch (thrown) {
       if (ctx.cut) return;
       const err = toGatewayError(thrown);
@@ -252,7 +177,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       if (res.writableEnded || res.destroyed) continue;
       ctx.outcome ??= rejectionOutcome(err);
       closed.push(new Promise((resolve) => res.once("close", () => resolve())));
-      cutRequest(ctx, res, err);
+      cutRequest(ctx, err);
     }
     if (!closed.length) return;
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
@@ -265,6 +190,6 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
   const ctx = new Context(id, deps.log, req, res, undefined);
   ctx.outcome = rejectionOutcome(err);
-  observe(deps.hooks, ctx, res)();
+  observe(deps.hooks, ctx)();
   sendError(res, err, errorBody(err, [], [], false));
 }

@@ -9,7 +9,7 @@ export type { GatewayPlugin, PluginApi, PluginDefinition, PluginHooks, RouteDesc
 export type { HealthCheck, HealthChecks, HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";
 export { ERRORS, GatewayError, isGatewayError, jsonRpcCodeForStatus } from "./errors.js";
-export type { ErrorCode, ErrorSpec, GatewayErrorOptions } from "./errors.js";
+export type { ErrorCode, ErrorSpec, GatewayErrorOptions, PluginErrorSpec } from "./errors.js";
 export { ANONYMOUS } from "./context.js";
 export type {
   FederationFacts,
@@ -28,7 +28,7 @@ export type {
 } from "./context.js";
 export { LISTS, METHODS, methodSpec, targetLabel, type ListKind, type ListSpec, type MethodSpec } from "./mcp/methods.js";
 export { describeMessage } from "./mcp/messages.js";
-export { headerCount } from "./proxy/headers.js";
+export { headerCount } from "./upstream/headers.js";
 export { compileGlobs, globError, globSchema, type Matcher } from "./glob.js";
 export { lineWriter, redactDeep, REDACTED, type LineWriter } from "./log-lines.js";
 /** The runtime's zod: plugins use it for their options so one copy validates everything. */

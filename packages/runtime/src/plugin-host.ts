@@ -1,14 +1,19 @@
+import { HookMap } from "tapable";
 import type { Deadlines } from "./deadlines.js";
 import { GatewayError, StartupError } from "./errors.js";
-import type { GatewayHooks, HookName } from "./hooks.js";
+import type { GatewayHooks } from "./hooks.js";
 import type { PluginHooks, TapOptions } from "./plugin.js";
 import { resolveStage, type StageName } from "./stages.js";
 
 /** The tapable surface the host needs, whatever the hook's argument types. */
+/** A tap's function as tapable calls it: hooks pass at most three arguments (transformResult: result, ctx, call). */
+type TapFn = (a: unknown, b: unknown, c: unknown) => Promise<unknown>;
+
 interface RawHook {
   readonly name: string | undefined;
-  readonly taps: readonly { name: string; stage?: number; before?: string | string[] }[];
-  tapPromise(options: { name: string; stage?: number; before?: string | string[] }, fn: (...args: never[]) => Promise<unknown>): void;
+  readonly taps: readonly { name: string; stage?: number }[];
+  // tapable's typings say `before?: string`; it takes a list too (tapable/lib/Hook.js `_insert`).
+  tapPromise(options: { name: string; stage?: number; before?: string }, fn: TapFn): void;
 }
 
 export interface TapRecord {
@@ -67,7 +72,7 @@ export function createPluginHooks(
   host: PluginHostOptions,
 ): PluginHooks {
   const view = (hook: RawHook, hookName: string) => ({
-    tapPromise(optionsOrFn: TapOptions | ((...args: never[]) => Promise<unknown>), maybeFn?: (...args: never[]) => Promise<unknown>) {
+    tapPromise(optionsOrFn: TapOptions | TapFn, maybeFn?: TapFn) {
       const options = typeof optionsOrFn === "function" ? {} : optionsOrFn;
       const fn = typeof optionsOrFn === "function" ? optionsOrFn : maybeFn;
       if (typeof fn !== "function") throw new TypeError(`plugin "${plugin}": ${hookName}.tapPromise needs a function`);
@@ -85,18 +90,16 @@ export function createPluginHooks(
         const err = GatewayError.from("MCPGW_ERR_PLUGIN_TIMEOUT", `Plugin "${plugin}" did not finish ${hookName} within ${timeoutMs} ms`);
         return Object.assign(err, { plugin, hook: hookName });
       };
-      const call = fn as (a: never, b: never, c: never) => Promise<unknown>;
       hook.tapPromise(
         {
           name: plugin,
           ...(stage === undefined ? {} : { stage: resolveStage(stage) }),
-          ...(before.length ? { before } : {}),
+          ...(before.length ? { before: before as unknown as string } : {}),
         },
-        // Hooks pass at most three arguments (transformResult: result, ctx, call).
-        (a: never, b: never, c: never) => {
+        (a, b, c) => {
           let result: Promise<unknown>;
           try {
-            result = call(a, b, c);
+            result = fn(a, b, c);
           } catch (err) {
             return rejectAnnotated(err);
           }
@@ -109,20 +112,15 @@ export function createPluginHooks(
       );
     },
   });
-  const raw = (name: Exclude<HookName, "transformResult">) => view(hooks[name] as unknown as RawHook, name);
-  return Object.freeze({
-    onRequest: raw("onRequest"),
-    authorize: raw("authorize"),
-    route: raw("route"),
-    beforeUpstream: raw("beforeUpstream"),
-    onResponse: raw("onResponse"),
-    transformResult: Object.freeze({
-      for: (method: string) => view(hooks.transformResult.for(method) as unknown as RawHook, `transformResult:${method}`),
-    }),
-    health: raw("health"),
-    ready: raw("ready"),
-    close: raw("close"),
-  }) as unknown as PluginHooks;
+  // One view per hook of createHooks(), whatever hooks it declares; a keyed hook gets `.for(key)`.
+  // Hooks differ in their argument tuples, so each is handled through the one shape they share
+  // (the types plugins see are derived exactly, in plugin.ts).
+  const raw = (hook: unknown) => hook as RawHook;
+  const views = Object.entries(hooks).map(([name, hook]) => {
+    if (!(hook instanceof HookMap)) return [name, view(raw(hook), name)] as const;
+    return [name, Object.freeze({ for: (key: string) => view(raw(hook.for(key)), `${name}:${key}`) })] as const;
+  });
+  return Object.freeze(Object.fromEntries(views)) as PluginHooks;
 }
 
 /** tapable ignores an unknown `before` target; we refuse it at load so a typo cannot reorder silently. */

@@ -1,11 +1,13 @@
 import type { Logger } from "pino";
 import type { z } from "zod";
-import type { McpCall, RequestContext, UpstreamInfo, UpstreamRequest } from "./context.js";
-import type { HealthChecks } from "./hooks.js";
+import type { HookMap } from "tapable";
+import type { UpstreamInfo } from "./context.js";
+import type { GatewayHooks, HookName } from "./hooks.js";
 import type { StageName } from "./stages.js";
+import { declareErrors, type PluginErrorSpec } from "./errors.js";
 
 /** The plugin API this runtime implements; plugins declare a semver range (`api: "^1"`). */
-export const PLUGIN_API_VERSION = "1.0.0";
+export const PLUGIN_API_VERSION = "1.1.0";
 
 const PLUGIN_BRAND = Symbol.for("mcp-gateway.plugin");
 
@@ -27,19 +29,16 @@ export interface Tappable<Args extends unknown[], Result = void> {
   tapPromise(options: TapOptions, fn: (...args: Args) => Promise<Result>): void;
 }
 
-export interface PluginHooks {
-  readonly onRequest: Tappable<[ctx: RequestContext]>;
-  readonly authorize: Tappable<[ctx: RequestContext]>;
-  readonly route: Tappable<[ctx: RequestContext], string | undefined>;
-  readonly beforeUpstream: Tappable<[ctx: RequestContext, request: UpstreamRequest]>;
-  readonly onResponse: Tappable<[ctx: RequestContext]>;
-  readonly transformResult: {
-    for(method: string): Tappable<[result: unknown, ctx: RequestContext, call: McpCall], unknown>;
-  };
-  readonly health: Tappable<[checks: HealthChecks]>;
-  readonly ready: Tappable<[]>;
-  readonly close: Tappable<[]>;
-}
+/** What tapping a hook looks like to a plugin: its arguments and the result a tap returns. */
+type TapView<H> = H extends { promise(...args: infer Args): Promise<infer Result> } ? Tappable<Args, Result> : never;
+
+/**
+ * Every hook of `createHooks()` as a plugin sees it, derived from that one declaration: a new
+ * hook there is a new tap-only entry here (a keyed hook becomes `.for(key)`).
+ */
+export type PluginHooks = {
+  readonly [K in HookName]: GatewayHooks[K] extends HookMap<infer H> ? { for(key: string): TapView<H> } : TapView<GatewayHooks[K]>;
+};
 
 /** What `setup` receives. */
 export interface PluginApi {
@@ -74,6 +73,12 @@ export interface PluginDefinition<Schema extends z.ZodType = z.ZodType> {
    * that none of them identified is rejected with 401.
    */
   authenticates?: boolean;
+  /**
+   * The plugin's own error codes (`ACME_ERR_OUTSIDE_HOURS`), each with its status, message,
+   * meaning and fix. Declared codes are thrown with `GatewayError.from(code)`; they are
+   * registered when the plugin module is imported and documented like the runtime's.
+   */
+  errors?: Readonly<Record<string, PluginErrorSpec>>;
   /** For `mcp-gateway routes`: the routing rules these options define, in match order. */
   routes?(options: z.output<Schema>): readonly RouteDescription[];
   /**
@@ -89,6 +94,7 @@ export type GatewayPlugin<Schema extends z.ZodType = z.ZodType> = Readonly<Plugi
 };
 
 export function definePlugin<Schema extends z.ZodType = z.ZodType>(definition: PluginDefinition<Schema>): GatewayPlugin<Schema> {
+  if (definition.errors) declareErrors(definition.name, definition.errors);
   return Object.freeze({ ...definition, [PLUGIN_BRAND]: true as const });
 }
 

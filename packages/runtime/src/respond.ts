@@ -2,6 +2,7 @@ import type { ServerResponse } from "node:http";
 import type { McpCall } from "./context.js";
 import { ERRORS, GatewayError, isGatewayError } from "./errors.js";
 import { idOf, InvalidBatchError } from "./mcp/messages.js";
+import type { ForwardResult } from "./upstream/forward.js";
 
 /** Turns anything thrown in the pipeline into a GatewayError; plugin crashes become 500s. */
 export function toGatewayError(err: unknown): GatewayError {
@@ -46,6 +47,14 @@ export function errorEvents(err: GatewayError, calls: readonly McpCall[]): strin
     if (call.kind === "request") out += `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: call.id ?? null, error })}\n\n`;
   }
   return out;
+}
+
+/** A JSON answer the gateway makes itself (a merged list, an initialize result); `undefined` sends an empty body. */
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Readonly<Record<string, string>> = {}): ForwardResult {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  res.writeHead(status, { ...headers, ...(text ? { "content-type": "application/json" } : {}), "content-length": Buffer.byteLength(text) });
+  res.end(text);
+  return { kind: "served", statusCode: status };
 }
 
 export function sendError(res: ServerResponse, err: GatewayError, body: string): void {

@@ -15,10 +15,6 @@ export const STAGES = Object.freeze({
 
 export type StageName = keyof typeof STAGES;
 
-export function isStageName(value: string): value is StageName {
-  return Object.hasOwn(STAGES, value);
-}
-
 /** Accepts a band name or a number, as config entries and taps may give either. */
 export function resolveStage(stage: StageName | number): number {
   return typeof stage === "number" ? stage : STAGES[stage];

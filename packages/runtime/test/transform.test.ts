@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { McpCall, RequestContext } from "../src/context.js";
 import { createHooks } from "../src/hooks.js";
-import { transformJson, transformSse } from "../src/proxy/transform.js";
+import { transformJson, transformSse } from "../src/upstream/transform.js";
 
 const ctx = {} as RequestContext;
 const call = (id: number): McpCall => ({ kind: "request", id, method: "tools/list", targets: [], message: { jsonrpc: "2.0", id, method: "tools/list" } });

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { isSessionKey } from "../federation/session-token.js";
+import { isSessionKey } from "./session-keys.js";
 import { STAGES } from "../stages.js";
 
 /** The seed's forwarded headers, plus the modern mirrored ones. Patterns allow a trailing `*`. */

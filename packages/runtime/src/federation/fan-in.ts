@@ -3,8 +3,8 @@ import type { Dispatcher } from "undici";
 import type { Logger } from "pino";
 import type { JsonRpcId } from "../context.js";
 import { GatewayError } from "../errors.js";
-import type { ForwardResult } from "../proxy/forward.js";
-import { releaseRawHeaders, type Upstream } from "../proxy/upstream.js";
+import type { ForwardResult } from "../upstream/forward.js";
+import { releaseRawHeaders, type Upstream } from "../upstream/upstream.js";
 import { eventMessage, formatEvent, SseParser, type SseEvent } from "../mcp/sse.js";
 
 /** One upstream stream to merge into the client's. */
@@ -110,7 +110,7 @@ export function fanIn(options: FanInOptions): Promise<ForwardResult> {
         // Every upstream refusing the same way (a GET without a session: 400) is the client's to fix.
         const [first] = statuses;
         if (first !== undefined && first >= 400 && first < 500 && statuses.every((status) => status === first)) {
-          return settle(new GatewayError(first, `Every upstream refused the event stream (HTTP ${first})`, { code: "MCPGW_ERR_INVALID_REQUEST" }));
+          return settle(GatewayError.from("MCPGW_ERR_UPSTREAMS_REFUSED", `Every upstream refused the event stream (HTTP ${first})`, { status: first }));
         }
         return settle(GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", "No upstream stream could be opened"));
       }

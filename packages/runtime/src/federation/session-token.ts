@@ -1,5 +1,8 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from "node:crypto";
-import { GatewayError, StartupError } from "../errors.js";
+import { parseKey } from "../config/session-keys.js";
+import { CONSTRUCT, ERRORS, GatewayError, StartupError } from "../errors.js";
+
+export { parseKey } from "../config/session-keys.js";
 
 /**
  * A federated gateway session carried inside the `Mcp-Session-Id` the client sees. Sealing the
@@ -27,7 +30,7 @@ export type SessionTokenFailure = "malformed" | "unknown-key" | "tampered" | "ex
 export class SessionTokenError extends GatewayError {
   readonly reason: SessionTokenFailure;
   constructor(reason: SessionTokenFailure) {
-    super(404, "Session not found", { code: "MCPGW_ERR_SESSION_NOT_FOUND", jsonRpcCode: -32001 });
+    super(CONSTRUCT, "MCPGW_ERR_SESSION_NOT_FOUND", ERRORS.MCPGW_ERR_SESSION_NOT_FOUND, undefined, {});
     this.reason = reason;
   }
 }
@@ -65,24 +68,6 @@ const DEFAULT_SKEW_MS = 60_000;
 interface Key {
   id: Buffer;
   secret: Buffer;
-}
-
-const HEX_KEY = /^[0-9a-f]{64}$/i;
-/** 43 characters of either base64 alphabet (Node decodes both), optionally padded. */
-const BASE64_KEY = /^[A-Za-z0-9+/_-]{43}=?$/;
-
-/** Whether `text` is a session key the sealer accepts (checked at config load, so the error names the key's path). */
-export function isSessionKey(text: string): boolean {
-  const trimmed = text.trim();
-  return HEX_KEY.test(trimmed) || BASE64_KEY.test(trimmed);
-}
-
-/** Hex is tried first: 64 hex digits are also valid base64, but of the wrong length. */
-export function parseKey(text: string): Buffer {
-  const trimmed = text.trim();
-  if (HEX_KEY.test(trimmed)) return Buffer.from(trimmed, "hex");
-  if (BASE64_KEY.test(trimmed)) return Buffer.from(trimmed, "base64");
-  throw new StartupError("MCPGW_ERR_CONFIG_INVALID", "session key must be 32 bytes, as base64 or 64 hex digits");
 }
 
 /** The key id is a hash prefix, not a config field, so operators only ever handle the keys themselves. */

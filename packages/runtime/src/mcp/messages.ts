@@ -1,5 +1,5 @@
 import type { JsonRpcId, McpCall } from "../context.js";
-import { GatewayError } from "../errors.js";
+import { CONSTRUCT, ERRORS, GatewayError } from "../errors.js";
 import { methodSpec, targetsOf } from "./methods.js";
 
 /** `_meta` key that carries the protocol version on every modern (2026-07-28+) request. */
@@ -69,7 +69,7 @@ export function describeMessage(message: unknown): McpCall {
  */
 export class InvalidBatchError extends GatewayError {
   constructor(readonly responses: readonly { id: JsonRpcId; message: string }[]) {
-    super(400, "Invalid Request: the batch has invalid entries", { code: "MCPGW_ERR_INVALID_REQUEST", jsonRpcCode: -32600 });
+    super(CONSTRUCT, "MCPGW_ERR_INVALID_REQUEST", ERRORS.MCPGW_ERR_INVALID_REQUEST, "Invalid Request: the batch has invalid entries", {});
   }
 }
 

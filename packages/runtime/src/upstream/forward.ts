@@ -1,22 +1,22 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerResponse } from "node:http";
+import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 import type { Dispatcher } from "undici";
-import type { McpCall, RequestContext } from "../context.js";
+import type { McpCall } from "../context.js";
 import { GatewayError } from "../errors.js";
 import type { GatewayHooks } from "../hooks.js";
 import { formatEvent, SseParser, type SseEvent } from "../mcp/sse.js";
 import { filterResponseHeaders } from "./headers.js";
 import { transformJson, transformSse } from "./transform.js";
 import { releaseRawHeaders, upstreamFailure, type Upstream } from "./upstream.js";
-import type { Cuttable } from "../pipeline.js";
+import type { Context, Cuttable } from "../request-context.js";
 import { errorBody, errorEvents, sendError } from "../respond.js";
 
 export interface ForwardRequest {
-  ctx: RequestContext;
+  /** The request; its `res` receives the answer, and the forwarding registers as its `cutter`. */
+  ctx: Context;
   upstream: Upstream;
   method: Dispatcher.HttpMethod;
   headers: Record<string, string>;
   body: Buffer | string | undefined;
-  res: ServerResponse;
   hooks: GatewayHooks;
   /** Responses to these calls are buffered and run through `transformResult`. */
   transform: Map<unknown, McpCall> | undefined;
@@ -28,8 +28,6 @@ export interface ForwardRequest {
   rewriteEvent?: (event: SseEvent) => SseEvent | undefined;
   /** Federation: response headers set over the upstream's (the gateway's session id). */
   responseHeaders?: Readonly<Record<string, string>>;
-  /** Where the forwarding registers itself, so shutdown can end it with an error (the request's context). */
-  holder?: { cutter: Cuttable | undefined };
 }
 
 /** How the forwarding ended, for `ctx.outcome`. */
@@ -72,8 +70,9 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
   private cutBy: GatewayError | undefined;
   private clientGone = false;
   private readonly onDrain = () => this.controller?.resume();
+  private readonly res: Context["res"];
   private readonly onClose = () => {
-    if (this.request.res.writableFinished) return;
+    if (this.res.writableFinished) return;
     this.clientGone = true;
     this.controller?.abort(new ClientGone("client closed the connection"));
   };
@@ -83,20 +82,22 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
     private readonly resolve: (result: ForwardResult) => void,
     private readonly reject: (err: unknown) => void,
   ) {
-    request.res.on("close", this.onClose);
-    if (request.holder) request.holder.cutter = this;
+    this.res = request.ctx.res;
+    this.res.on("close", this.onClose);
+    request.ctx.cutter = this;
   }
 
   onRequestStart(controller: Dispatcher.DispatchController): void {
     this.controller = controller;
     this.request.ctx.timings.upstreamStart = performance.now();
-    if (this.request.res.destroyed) this.onClose();
+    if (this.res.destroyed) this.onClose();
   }
 
   onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: IncomingHttpHeaders): void {
     releaseRawHeaders(controller);
     if (this.cutBy) return;
-    const { ctx, res, transform } = this.request;
+    const { ctx, transform } = this.request;
+    const { res } = this;
     ctx.timings.upstreamHeaders = performance.now();
     this.statusCode = statusCode;
     this.stream = isEventStream(headers["content-type"]);
@@ -147,13 +148,13 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
     }
     if (!written) {
       controller.pause();
-      this.request.res.once("drain", this.onDrain);
+      this.res.once("drain", this.onDrain);
     }
   }
 
   /** Writes a chunk of the answer, event by event when events are rewritten; false when the client is full. */
   private write(chunk: Buffer): boolean {
-    const { res } = this.request;
+    const { res } = this;
     if (!this.parser) return res.write(chunk);
     const out = this.rewritten(this.parser.push(chunk));
     return out ? res.write(out) : true;
@@ -176,7 +177,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
 
   onResponseEnd(): void {
     this.untrack?.();
-    if (this.cutBy) return this.resolve({ kind: "failed", statusCode: this.request.res.statusCode, message: this.cutBy.message });
+    if (this.cutBy) return this.resolve({ kind: "failed", statusCode: this.res.statusCode, message: this.cutBy.message });
     if (this.buffered) {
       this.finishTransformed(Buffer.concat(this.buffered, this.bufferedBytes)).then(this.resolve, this.reject);
       return;
@@ -187,13 +188,14 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
     } catch {
       rest = undefined;
     }
-    this.request.res.end(rest || undefined);
+    this.res.end(rest || undefined);
     this.resolve({ kind: "served", statusCode: this.statusCode });
   }
 
   onResponseError(_controller: Dispatcher.DispatchController, err: Error): void {
     this.untrack?.();
-    const { res, ctx, upstream } = this.request;
+    const { ctx, upstream } = this.request;
+    const { res } = this;
     if (this.endedByGateway) return this.resolve({ kind: "served", statusCode: this.statusCode });
     if (this.cutBy) return this.resolve({ kind: "failed", statusCode: res.statusCode, message: this.cutBy.message });
     if (this.tooLarge) return this.reject(this.tooLarge);
@@ -210,7 +212,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
    * upstream request is let go. A JSON answer half sent can only be cut.
    */
   cut(err: GatewayError): void {
-    const { res, ctx } = this.request;
+    const { ctx } = this.request;
+    const { res } = this;
     this.cutBy = err;
     if (!res.headersSent) {
       res.setHeader("connection", "close");
@@ -223,12 +226,13 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
   /** Shutdown: the client sees a finished response, not a reset; the upstream stream is let go. */
   private endByGateway(): void {
     this.endedByGateway = true;
-    this.request.res.end();
+    this.res.end();
     this.controller?.abort(new GatewayClosing("gateway is shutting down"));
   }
 
   private async finishTransformed(body: Buffer): Promise<ForwardResult> {
-    const { ctx, res, hooks, transform, upstream, rewriteEvent } = this.request;
+    const { ctx, hooks, transform, upstream, rewriteEvent } = this.request;
+    const { res } = this;
     let out: string;
     try {
       if (body.length === 0) out = "";

@@ -1,23 +1,14 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders } from "node:http";
 
-/** Never forwarded in either direction: they describe one connection, not the message. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "proxy-connection",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-  "content-length",
-]);
+/** Hop-by-hop headers (RFC 9110 §7.6.1): they describe one connection, not the message. */
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection", "te", "trailer", "transfer-encoding", "upgrade"]);
+
+/** Framing headers: each connection's client (undici, node) writes its own for what it sends. */
+const FRAMING = new Set(["host", "content-length"]);
 
 /** Gateway credentials stay at the gateway boundary, whatever the allowlist says. */
 export const GATEWAY_CREDENTIAL_HEADERS = Object.freeze(["authorization", "x-api-key", "api-key", "cookie"]);
-const NEVER_FORWARD = new Set([...HOP_BY_HOP, ...GATEWAY_CREDENTIAL_HEADERS]);
+const NEVER_FORWARD = new Set([...HOP_BY_HOP, ...FRAMING, ...GATEWAY_CREDENTIAL_HEADERS]);
 
 /** An allowlist compiled once: exact names plus `prefix*` patterns, case-insensitive. */
 export interface HeaderAllowlist {
@@ -42,8 +33,9 @@ export function compileAllowlist(patterns: readonly string[]): HeaderAllowlist {
   };
 }
 
-/** Patterns in the allowlist that name a credential or hop-by-hop header (a config error). */
+/** Patterns in the allowlist that name a credential or hop-by-hop header: ignored, with a warning. */
 export function forbiddenForwardPatterns(patterns: readonly string[]): string[] {
+  // content-length is harmless to list (the seed's own list never did); the rest never goes upstream.
   return patterns.filter((pattern) => NEVER_FORWARD.has(pattern.toLowerCase()) && pattern.toLowerCase() !== "content-length");
 }
 
@@ -59,11 +51,14 @@ export function filterRequestHeaders(headers: IncomingHttpHeaders, allowlist: He
   return out;
 }
 
-/** Upstream response headers for the client: everything but hop-by-hop. */
+/**
+ * Upstream response headers for the client: everything but hop-by-hop and framing headers;
+ * `content-length` is kept when the body goes out byte for byte (`keepLength`).
+ */
 export function filterResponseHeaders(headers: IncomingHttpHeaders, keepLength: boolean): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = {};
   for (const name in headers) {
-    if (HOP_BY_HOP.has(name) && !(keepLength && name === "content-length")) continue;
+    if (HOP_BY_HOP.has(name) || (FRAMING.has(name) && !(keepLength && name === "content-length"))) continue;
     out[name] = headers[name];
   }
   return out;

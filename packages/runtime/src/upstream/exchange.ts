@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import { GatewayError } from "../errors.js";
-import { upstreamFailure, type Upstream } from "../proxy/upstream.js";
+import { upstreamFailure, type Upstream } from "./upstream.js";
 import { eventMessage, eventsOf } from "../mcp/sse.js";
 
 export interface Exchanged {
@@ -39,7 +39,7 @@ export async function exchange(upstream: Upstream, method: "POST" | "DELETE", he
   const { status, headers: answerHeaders, text } = await collect(upstream, method, headers, body);
   if (method === "DELETE" || status === 202) return { status, headers: answerHeaders, response: undefined };
   if (status >= 400) {
-    throw GatewayError.from("MCPGW_ERR_UPSTREAM_UNREACHABLE", `Upstream "${upstream.name}" answered HTTP ${status}`, { data: { upstreamStatus: status } });
+    throw GatewayError.from("MCPGW_ERR_UPSTREAM_HTTP_ERROR", `Upstream "${upstream.name}" answered HTTP ${status}`, { data: { upstreamStatus: status } });
   }
   const contentType = String(answerHeaders["content-type"] ?? "");
   let messages: unknown[];
