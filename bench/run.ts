@@ -2,8 +2,9 @@
  * `npm run bench`: the gateway against the bare upstream (and nginx when installed), same run,
  * same upstream. See docs/performance.md for what each scenario measures.
  *
- * Processes: this one generates load; the upstream fixture, each gateway, Redis and nginx run
- * as children so /proc can attribute CPU and memory to each. Every child is stopped by its PID.
+ * Processes: wrk (a child) generates the throughput load, or autocannon in this process; the
+ * upstream fixture, each gateway, Redis and nginx run as children so /proc can attribute CPU
+ * and memory to each. Every child is stopped by its PID.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,7 +13,7 @@ import { installExitHandlers, startedChildren, stopAll } from "./lib/children.js
 import { Fleet } from "./lib/fleet.js";
 import { cli } from "./lib/gateway-process.js";
 import { startLineup, subset, type StartedLineup } from "./lib/lineup.js";
-import type { Workload } from "./lib/load.js";
+import { chooseLoadgen, type LoadgenChoice, type Workload } from "./lib/load.js";
 import { callRequest, echoAnswer, ECHO_MESSAGE, largeAnswer, request } from "./lib/mcp-fixtures.js";
 import { HELP, parseOptions, type BenchOptions, type ScenarioName } from "./lib/options.js";
 import { REPO_ROOT, RESULTS_DIR } from "./lib/paths.js";
@@ -21,7 +22,7 @@ import { profileGateway, type ProfileOutcome } from "./lib/profile-run.js";
 import { formatTables, summaryLine } from "./lib/report.js";
 import type { ScenarioResult } from "./lib/results.js";
 import { fanOutScenario, latencyScenario, sseScenario, throughputScenario, type RoundPlan } from "./lib/scenarios.js";
-import type { Target, TargetName } from "./lib/targets.js";
+import type { Loadgen, Target, TargetName } from "./lib/targets.js";
 import { startUpstream } from "./lib/upstream-process.js";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -77,6 +78,8 @@ interface Output {
   options: BenchOptions;
   machine: ReturnType<typeof machine>;
   loadAverage: { start: number[]; end?: number[] };
+  /** What drove the throughput legs (each leg records it too). */
+  loadgen?: Loadgen;
   /** `mcp-gateway plugins` for gateway-full: proof of which taps ran. */
   gatewayFullTaps?: string;
   scenarios: ScenarioResult[];
@@ -87,11 +90,11 @@ interface Output {
   processes?: readonly { name: string; pid: number }[];
 }
 
-async function runScenarios(options: BenchOptions, output: Output, dir: string, stamp: string): Promise<void> {
+async function runScenarios(options: BenchOptions, loadgen: LoadgenChoice, output: Output, dir: string, stamp: string): Promise<void> {
   const upstream = await startUpstream(options.keepaliveMs);
   const fleet = new Fleet(upstream, dir, options.keepaliveMs, options.proxyNodeArgs);
   const wants = (name: ScenarioName) => options.scenarios.includes(name);
-  const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
+  const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, loadgen, log });
   try {
     if (wants("tools-call") || wants("latency") || wants("tools-list")) {
       const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis"];
@@ -145,7 +148,7 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
       const fanOut = options.profile === "gateway-fanout";
       const workload = fanOut ? listWorkload(options.connections)({ name: "gateway-fanout", url: "", headers: {} }) : echoWorkload(options.connections);
       log(`profiling ${options.profile} (node --cpu-prof) under ${workload.name} load`);
-      output.profile = await profileGateway(fleet, options.profile, workload, options.duration, stamp);
+      output.profile = await profileGateway(fleet, options.profile, workload, options.duration, stamp, loadgen);
     }
   } finally {
     await fleet.close();
@@ -190,6 +193,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error("bench: the runtime is not built; run `npm run build` first");
     return 2;
   }
+  let loadgen: LoadgenChoice;
+  try {
+    loadgen = chooseLoadgen(options.loadgen, options.smoke, log);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
   installExitHandlers();
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, "-");
@@ -200,13 +210,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     options,
     machine: machine(),
     loadAverage: { start: os.loadavg() },
+    loadgen: loadgen.name,
     scenarios: [],
     errors: [],
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-gateway-bench-"));
-  log(`${options.smoke ? "smoke run" : "run"}: ${options.scenarios.join(", ")}; ${options.rounds} rounds; load average ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+  log(`${options.smoke ? "smoke run" : "run"}: ${options.scenarios.join(", ")}; ${options.rounds} rounds; load from ${loadgen.name}; load average ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
   try {
-    await runScenarios(options, output, dir, stamp);
+    await runScenarios(options, loadgen, output, dir, stamp);
   } catch (err) {
     output.errors.push((err as Error).stack ?? String(err));
   } finally {

@@ -7,6 +7,9 @@
 export const PROTOCOL_VERSION = "2025-06-18";
 export const SESSION_ID = "bench-session";
 
+/** What every POST of the bench carries. */
+export const MCP_POST_HEADERS = Object.freeze({ "content-type": "application/json", accept: "application/json, text/event-stream" });
+
 /** Twenty tools, named so that glob policies keep some and drop others. */
 export const TOOL_NAMES = Object.freeze([
   "echo",

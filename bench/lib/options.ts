@@ -1,5 +1,6 @@
 /** Command-line flags (each with a BENCH_* environment variable) and their defaults for a 2-core box. */
 import { parseArgs } from "node:util";
+import type { Loadgen } from "./targets.js";
 
 export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "fan-out", "large", "sse"] as const);
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -28,6 +29,8 @@ export interface BenchOptions {
   out: string | undefined;
   /** Node flags for every Node proxy (the gateways, node-proxy and node-relay), e.g. `--max-semi-space-size=2`. */
   proxyNodeArgs: readonly string[];
+  /** The throughput load generator asked for; undefined: wrk, or autocannon for a smoke run (load.ts chooseLoadgen). */
+  loadgen: Loadgen | undefined;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -46,6 +49,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
   --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
   --node-args "FLAGS"   node flags for the gateways and Node anchors      (BENCH_NODE_ARGS, none)
+  --loadgen NAME        throughput load from wrk or autocannon            (BENCH_LOADGEN, wrk; autocannon with --smoke)
   --smoke               tiny durations (~40 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;
@@ -79,6 +83,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       profile: { type: "boolean" },
       "profile-target": { type: "string" },
       "node-args": { type: "string" },
+      loadgen: { type: "string" },
       smoke: { type: "boolean" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
@@ -95,6 +100,8 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   if (profileTarget !== undefined && !(PROFILE_TARGETS as readonly string[]).includes(profileTarget)) {
     throw new Error(`bench: --profile-target must be one of ${PROFILE_TARGETS.join(", ")}, got "${profileTarget}"`);
   }
+  const loadgen = values.loadgen ?? (process.env.BENCH_LOADGEN || undefined);
+  if (loadgen !== undefined && loadgen !== "wrk" && loadgen !== "autocannon") throw new Error(`bench: --loadgen must be wrk or autocannon, got "${loadgen}"`);
   return {
     rounds: Math.round(number(values.rounds, "BENCH_ROUNDS", smoke ? 1 : 3)),
     duration: number(values.duration, "BENCH_DURATION", smoke ? 1 : 5),
@@ -110,5 +117,6 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     smoke,
     out: values.out,
     proxyNodeArgs: (values["node-args"] ?? process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    loadgen,
   };
 }

@@ -45,9 +45,23 @@ function rowsOf<S>(outcomes: readonly TargetOutcome<unknown, S>[], header: reado
   return outcomes.map((outcome) => [outcome.target, ...cells(outcome, pick, header.length - 2), status(outcome)]);
 }
 
+/** "loadgen µs/req": the load generator's own CPU per request, to see that it is not what limits a leg. */
 function throughputTable(result: ThroughputScenario): string {
   const large = result.scenario === "large";
-  const header = ["target", "req/s", "MB/s", "x direct", "proxy CPU µs/req", "sys %", "upstream µs/req", "redis µs/req", "redis trips/req", large ? "peak RSS MiB" : "RSS MiB", "status"];
+  const header = [
+    "target",
+    "req/s",
+    "MB/s",
+    "x direct",
+    "proxy CPU µs/req",
+    "sys %",
+    "upstream µs/req",
+    "redis µs/req",
+    "redis trips/req",
+    "loadgen µs/req",
+    large ? "peak RSS MiB" : "RSS MiB",
+    "status",
+  ];
   const outcomes = inOrder(result.targets);
   const rows = rowsOf(outcomes, header, (s) => [
     fixed(s.rps),
@@ -58,10 +72,12 @@ function throughputTable(result: ThroughputScenario): string {
     fixed(s.upstreamCpuUsPerRequest),
     fixed(s.auxCpuUsPerRequest),
     fixed(s.auxOpsPerRequest, 2),
+    fixed(s.loadgenCpuUsPerRequest),
     fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
   ]);
   const { workload } = result;
-  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians, lowest–highest round in parentheses)`, header, rows, outcomes);
+  const title = `${result.scenario} (${workload.connections} connections, load from ${workload.loadgen}, ${workload.rounds} × ${workload.seconds} s, medians, lowest–highest round in parentheses)`;
+  return table(title, header, rows, outcomes);
 }
 
 function latencyTable(result: LatencyScenario): string {
@@ -86,7 +102,7 @@ function fanOutTable(result: FanOutScenario): string {
     fixed(s.proxyRss / MIB),
   ]);
   const { workload } = result;
-  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians, lowest–highest round in parentheses)`;
+  const title = `fan-out (tools/list, ${workload.connections} connections, load from ${workload.loadgen}, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians, lowest–highest round in parentheses)`;
   return table(title, header, rows, outcomes);
 }
 

@@ -11,6 +11,7 @@ function leg(target: TargetName, round: number, rps: number, proxyCpu?: number):
   return {
     target,
     round,
+    loadgen: "wrk",
     requests: rps * 5,
     seconds: 5,
     rps,
@@ -18,6 +19,7 @@ function leg(target: TargetName, round: number, rps: number, proxyCpu?: number):
     failures: noFailures(),
     ok: true,
     cpuUsPerRequest: { upstream: 90, loadgen: 70, ...(proxyCpu === undefined ? {} : { proxy: proxyCpu, proxySystem: proxyCpu / 5 }) },
+    latencyUs: { p50: 3_000, p90: 4_000, p99: 6_000, max: 9_000 },
   };
 }
 
@@ -47,7 +49,7 @@ describe("bench results: medians with the rounds' spread", () => {
     const scenario: ThroughputScenario = {
       scenario: "tools-call",
       kind: "throughput",
-      workload: { connections: 32, rounds: 3, seconds: 5 },
+      workload: { connections: 32, rounds: 3, seconds: 5, loadgen: "wrk" },
       targets: [summariseThroughput(direct, direct), summariseThroughput(gateway, direct)],
     };
     const lines = formatTables([scenario]).split("\n");

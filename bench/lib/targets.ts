@@ -47,12 +47,17 @@ export interface CpuPerRequest {
   /** Every upstream process the request reached, together. */
   upstream: number;
   aux?: number;
+  /** wrk's own CPU, read from /proc; with autocannon, the runner's. */
   loadgen: number;
 }
+
+export type Loadgen = "wrk" | "autocannon";
 
 export interface LegResult {
   target: TargetName;
   round: number;
+  /** What drove the load: wrk (native), or autocannon (in the runner, caps near 11k req/s here). */
+  loadgen: Loadgen;
   requests: number;
   seconds: number;
   rps: number;
@@ -62,6 +67,8 @@ export interface LegResult {
   cpuUsPerRequest: CpuPerRequest;
   /** Redis round trips per completed request (gateway-redis). */
   auxOpsPerRequest?: number;
+  /** Latency under this load, as the load generator saw it, µs. */
+  latencyUs: { p50: number; p90: number; p99: number; max: number };
   /** Proxy memory at the end of the leg, bytes. */
   proxyRss?: number;
   proxyPeakRss?: number;
