@@ -7,6 +7,7 @@ import { measureLatency, type LatencyResult } from "./latency.js";
 import { runLeg, type LoadgenChoice, type Workload } from "./load.js";
 import { callRequest, echoAnswer, ECHO_MESSAGE } from "./mcp-fixtures.js";
 import {
+  ANCHORS,
   skipped,
   summariseFanOut,
   summariseLatency,
@@ -90,12 +91,19 @@ export async function throughputScenario(
 ): Promise<ThroughputScenario> {
   const legs = await throughputRounds(scenario, lineup, workloadFor, plan);
   const direct = legs.get("direct")!;
+  // An anchor whose responses failed is no yardstick.
+  const anchors = Object.fromEntries(
+    ANCHORS.flatMap((name) => {
+      const anchor = legs.get(name);
+      return anchor && summariseThroughput(anchor, direct).status === "ok" ? [[name, anchor]] : [];
+    }),
+  );
   const sample = workloadFor(lineup.targets[0]!);
   return {
     scenario,
     kind: "throughput",
     workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body), loadgen: plan.loadgen.name },
-    targets: [...lineup.targets.map((target) => summariseThroughput(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
+    targets: [...lineup.targets.map((target) => summariseThroughput(legs.get(target.name)!, direct, anchors)), ...unavailableOutcomes(lineup)],
   };
 }
 
