@@ -5,11 +5,12 @@
  * reads low and every ratio to it reads high.
  */
 import autocannon from "autocannon";
-import type { Driven, Workload } from "./load.js";
+import type { Driven, Numbered, Workload } from "./load.js";
 import { MCP_POST_HEADERS } from "./mcp-fixtures.js";
 import type { Target } from "./targets.js";
 
-export async function driveAutocannon(target: Target, workload: Workload, seconds: number): Promise<Driven> {
+export async function driveAutocannon(target: Target, workload: Workload, seconds: number, numbered: Numbered | undefined): Promise<Driven> {
+  let id = numbered?.firstId ?? 0;
   const start = process.cpuUsage();
   const result = await autocannon({
     url: target.url,
@@ -19,6 +20,7 @@ export async function driveAutocannon(target: Target, workload: Workload, second
     timeout: 10,
     headers: { ...MCP_POST_HEADERS, ...target.headers },
     body: workload.body,
+    ...(numbered ? { requests: [{ setupRequest: (request) => ({ ...request, body: `${numbered.before}${++id}${numbered.after}` }) }] } : {}),
     ...(typeof workload.expect === "string" ? { expectBody: workload.expect } : { verifyBody: workload.expect }),
   });
   const cpu = process.cpuUsage(start);

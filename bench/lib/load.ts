@@ -5,7 +5,7 @@
  */
 import { driveAutocannon } from "./autocannon-load.js";
 import { which } from "./children.js";
-import { MCP_POST_HEADERS } from "./mcp-fixtures.js";
+import { aroundId, MCP_POST_HEADERS } from "./mcp-fixtures.js";
 import { CpuMeter, memory } from "./proc-stats.js";
 import type { Failures, LegResult, Loadgen, Target } from "./targets.js";
 import { driveWrk, WRK_BODY_LIMIT } from "./wrk-load.js";
@@ -21,6 +21,8 @@ export interface Workload {
    * one response before the leg and one after (spotCheck).
    */
   expect: string | ((body: string) => boolean);
+  /** With a check: a part of every correct body, which wrk then looks for in every response. */
+  contains?: string;
 }
 
 /** The load generator of a run: wrk at its path, or autocannon. */
@@ -40,6 +42,13 @@ export function chooseLoadgen(wanted: Loadgen | undefined, smoke: boolean, log: 
   return { name: "autocannon" };
 }
 
+/** Requests numbered `firstId + 1, firstId + 2, …`: `before + n + after`. */
+export interface Numbered {
+  before: string;
+  after: string;
+  firstId: number;
+}
+
 /** What a load generator reports for one leg. */
 export interface Driven {
   loadgen: Loadgen;
@@ -52,6 +61,12 @@ export interface Driven {
   loadgenCpuMicros: number;
   latencyUs: LegResult["latencyUs"];
 }
+
+/**
+ * Each numbered leg starts its ids far above the last one's, so a session that still holds an
+ * abandoned request of an earlier leg never sees its id again.
+ */
+let numberedLegs = 0;
 
 /**
  * What wrk does not check on every response, runLeg checks on one before the leg and one after:
@@ -84,13 +99,14 @@ function withChecks(failures: Failures, ...checks: Partial<Failures>[]): Failure
 export async function runLeg(target: Target, workload: Workload, seconds: number, round: number, upstreamPid: number, loadgen: LoadgenChoice): Promise<LegResult> {
   const upstreamPids = target.upstreamPids ?? [upstreamPid];
   const meter = new CpuMeter([...upstreamPids, ...(target.pid ? [target.pid] : []), ...(target.auxPids ?? [])]);
+  const numbered = target.sharedSession ? { ...aroundId(workload.body), firstId: ++numberedLegs * 100_000_000 } : undefined;
   const sampled = loadgen.name === "wrk" ? spotCheck(workload) : undefined;
   // Outside the aux readings below: the samples' Redis trips are not the load's.
   const before = sampled ? await checkOne(target, workload, sampled) : {};
   const opsBefore = await target.auxOps?.();
   meter.begin();
   const driven =
-    loadgen.name === "wrk" ? await driveWrk(loadgen.bin, target, workload, seconds) : await driveAutocannon(target, workload, seconds);
+    loadgen.name === "wrk" ? await driveWrk(loadgen.bin, target, workload, seconds, numbered) : await driveAutocannon(target, workload, seconds, numbered);
   const { cpu, system } = meter.end();
   // Minus one below: the second reading is itself a round trip.
   const opsAfter = await target.auxOps?.();

@@ -1,6 +1,6 @@
 /** The printed report: one table per scenario, then a one-line summary of the ratios. */
 import { ANCHORS, type FanOutScenario, type LatencyScenario, type Range, type ScenarioResult, type SseScenario, type TargetOutcome, type ThroughputScenario } from "./results.js";
-import type { TargetName } from "./targets.js";
+import { PEERS, type TargetName } from "./targets.js";
 
 const MIB = 1024 * 1024;
 
@@ -24,7 +24,7 @@ function ratio(value: number | undefined, range?: Range): string {
   return spread(value, range, { digits: ratioDigits(value), unit: "x" });
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
+const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout", ...PEERS];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -162,7 +162,7 @@ function summaryOf<S>(result: { targets: TargetOutcome<unknown, S>[] } | undefin
   return result?.targets.find((outcome) => outcome.target === target)?.summary;
 }
 
-/** One line: the ratios the issue's targets are written in. */
+/** One line: the ratios the issue's targets are written in, then the peers' that ran. */
 export function summaryLine(results: readonly ScenarioResult[]): string {
   const calls = find<"throughput">(results, "tools-call");
   const full = summaryOf(calls, "gateway-full");
@@ -180,6 +180,7 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
       `node-proxy ${ratioOf("node-proxy")}`,
       `node-relay ${ratioOf("node-relay")}`,
       `nginx ${ratioOf("nginx")}`,
+      ...PEERS.filter((peer) => calls.targets.some((outcome) => outcome.target === peer)).map((peer) => `${peer} ${ratioOf(peer)}`),
     );
   }
   const latency = find<"latency">(results, "latency");

@@ -5,7 +5,6 @@
  */
 import { measureLatency, type LatencyResult } from "./latency.js";
 import { runLeg, type LoadgenChoice, type Workload } from "./load.js";
-import { callRequest, echoAnswer, ECHO_MESSAGE } from "./mcp-fixtures.js";
 import {
   ANCHORS,
   skipped,
@@ -107,15 +106,13 @@ export async function throughputScenario(
   };
 }
 
-export async function latencyScenario(lineup: Lineup, plan: RoundPlan): Promise<LatencyScenario> {
-  const body = callRequest(1, "echo");
-  const expect = echoAnswer(1, ECHO_MESSAGE);
-  const legs = await latencyRounds("latency", lineup, () => ({ body, expect }), plan);
+export async function latencyScenario(lineup: Lineup, requestFor: (target: Target) => Pick<Workload, "body" | "expect">, plan: RoundPlan): Promise<LatencyScenario> {
+  const legs = await latencyRounds("latency", lineup, requestFor, plan);
   const direct = legs.get("direct")!;
   return {
     scenario: "latency",
     kind: "latency",
-    workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(body) },
+    workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(requestFor(lineup.targets[0]!).body) },
     targets: [...lineup.targets.map((target) => summariseLatency(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
   };
 }

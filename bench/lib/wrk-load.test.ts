@@ -1,14 +1,15 @@
 /**
- * The wrk driver counts what its Lua script is meant to count: wrong statuses and wrong bodies.
- * Against a local server that answers wrongly on purpose; skipped where wrk is not installed
- * (CI's smoke test uses autocannon).
+ * The wrk driver counts what its Lua script is meant to count: wrong statuses, wrong bodies
+ * (exact, or missing the part a check function's answer must hold), and gives every request of a
+ * shared session an id of its own. Against a local server that answers wrongly on purpose;
+ * skipped where wrk is not installed (CI's smoke test uses autocannon).
  */
 import assert from "node:assert/strict";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { which } from "./children.js";
-import { callRequest } from "./mcp-fixtures.js";
+import { aroundId, callRequest } from "./mcp-fixtures.js";
 import type { Target } from "./targets.js";
 import { driveWrk, WRK_BODY_LIMIT } from "./wrk-load.js";
 
@@ -19,11 +20,14 @@ describe("wrk load", { skip: bin ? false : "wrk is not installed (apt-get instal
   let target: Target;
   /** Every 10th answer is a 500, every 10th (offset by 5) has the wrong body. */
   const served = { total: 0, errors: 0, wrong: 0 };
+  const ids: number[] = [];
 
   before(async () => {
     server = createServer((req, res) => {
-      req.resume();
+      let body = "";
+      req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
       req.on("end", () => {
+        ids.push((JSON.parse(body) as { id: number }).id);
         const n = ++served.total;
         if (n % 10 === 0) {
           served.errors++;
@@ -45,7 +49,10 @@ describe("wrk load", { skip: bin ? false : "wrk is not installed (apt-get instal
     server.close();
   });
 
-  const reset = () => Object.assign(served, { total: 0, errors: 0, wrong: 0 });
+  const reset = () => {
+    Object.assign(served, { total: 0, errors: 0, wrong: 0 });
+    ids.length = 0;
+  };
   // Answers still on the wire when wrk stops are served but not counted: at most one per connection.
   const CONNECTIONS = 4;
   const near = (counted: number, sent: number) => assert.ok(counted <= sent && counted >= sent - CONNECTIONS, `${counted} counted of ${sent}`);
@@ -53,7 +60,7 @@ describe("wrk load", { skip: bin ? false : "wrk is not installed (apt-get instal
   it("counts non-2xx statuses and bodies that differ from the exact one, and reads wrk's CPU", async () => {
     reset();
     const workload = { name: "exact", body: callRequest(1, "echo"), connections: CONNECTIONS, expect: "data: right answer" };
-    const driven = await driveWrk(bin!, target, workload, 1);
+    const driven = await driveWrk(bin!, target, workload, 1, undefined);
     assert.equal(driven.loadgen, "wrk");
     near(driven.requests, served.total);
     near(driven.failures.non2xx, served.errors);
@@ -65,11 +72,29 @@ describe("wrk load", { skip: bin ? false : "wrk is not installed (apt-get instal
     assert.ok(Number.isFinite(driven.loadgenCpuMicros) && driven.loadgenCpuMicros >= 0, "CPU read from /proc before wrk exited");
   });
 
+  it("looks for the part every correct body holds when the check is a function", async () => {
+    reset();
+    const workload = { name: "contains", body: callRequest(1, "echo"), connections: CONNECTIONS, expect: () => true, contains: "right" };
+    const driven = await driveWrk(bin!, target, workload, 1, undefined);
+    near(driven.failures.mismatches, served.wrong);
+    near(driven.failures.non2xx, served.errors);
+  });
+
   it("leaves an answer too large to compare to a spot check, and counts failed statuses itself", async () => {
     reset();
     const workload = { name: "large", body: callRequest(1, "large"), connections: CONNECTIONS, expect: "x".repeat(WRK_BODY_LIMIT + 1) };
-    const driven = await driveWrk(bin!, target, workload, 1);
+    const driven = await driveWrk(bin!, target, workload, 1, undefined);
     near(driven.failures.non2xx, served.errors);
     assert.equal(driven.failures.mismatches, 0, "bodies are not compared");
+  });
+
+  it("gives each request of a shared session its own id, above the leg's first", async () => {
+    reset();
+    const workload = { name: "numbered", body: callRequest(1, "echo"), connections: CONNECTIONS, expect: () => true };
+    const firstId = 700_000_000;
+    const driven = await driveWrk(bin!, target, workload, 1, { ...aroundId(workload.body), firstId });
+    near(driven.requests, ids.length);
+    assert.equal(new Set(ids).size, ids.length, "no id sent twice");
+    assert.ok(ids.every((id) => Number.isInteger(id) && id > firstId));
   });
 });

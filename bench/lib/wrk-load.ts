@@ -12,7 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { spawnChild } from "./children.js";
-import type { Driven, Workload } from "./load.js";
+import type { Driven, Numbered, Workload } from "./load.js";
 import { MCP_POST_HEADERS } from "./mcp-fixtures.js";
 import { cpuMicros } from "./proc-stats.js";
 import type { Target } from "./targets.js";
@@ -49,9 +49,9 @@ function lua(text: string): string {
 export const WRK_BODY_LIMIT = 64 * 1024;
 
 /**
- * The part of the script that is the same for every leg. `check` is "exact", "status" (every
- * status counted, bodies not checked) or "none" (no `response()`: wrk's own count of 4xx and
- * 5xx). Bodies are read from files next to the script, so they need no
+ * The part of the script that is the same for every leg. `check` is "exact", "contains",
+ * "status" (every status counted, bodies not checked) or "none" (no `response()`: wrk's own
+ * count of 4xx and 5xx). Bodies are read from files next to the script, so they need no
  * escaping. `response()` runs in each wrk thread's own Lua state, `done()` in the main one,
  * which reads the threads' counters.
  */
@@ -66,6 +66,16 @@ end
 wrk.method = "POST"
 wrk.body = read("body")
 local expected = check == "exact" and read("expected") or nil
+local contains = check == "contains" and read("contains") or nil
+
+if numbered then
+  -- One thread, so one counter gives every request in flight its own id.
+  local before, after, id = read("before"), read("after"), firstId
+  function request()
+    id = id + 1
+    return wrk.format(nil, nil, nil, before .. id .. after)
+  end
+end
 
 local threads = {}
 function setup(thread)
@@ -79,6 +89,8 @@ if check ~= "none" then
     if status < 200 or status > 299 then
       non2xx = non2xx + 1
     elseif expected and body ~= expected then
+      mismatches = mismatches + 1
+    elseif contains and not string.find(body, contains, 1, true) then
       mismatches = mismatches + 1
     end
   end
@@ -107,26 +119,32 @@ function done(summary, latency, requests)
 end
 `;
 
-function writeScript(dir: string, target: Target, workload: Workload): string {
+function writeScript(dir: string, target: Target, workload: Workload, numbered: Numbered | undefined): string {
   const files: Record<string, string> = { body: workload.body };
   let check = "status";
   if (typeof workload.expect === "string") {
     if (workload.expect.length > WRK_BODY_LIMIT) check = "none";
     else [check, files.expected] = ["exact", workload.expect];
-  }
+  } else if (workload.contains !== undefined) [check, files.contains] = ["contains", workload.contains];
+  if (numbered) [files.before, files.after] = [numbered.before, numbered.after];
   for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dir, name), text);
   const headers = Object.entries({ ...MCP_POST_HEADERS, ...target.headers }).map(([name, value]) => `wrk.headers[${lua(name)}] = ${lua(value)}`);
-  const head = [`dir = ${lua(`${dir}${path.sep}`)}`, `check = ${lua(check)}`];
+  const head = [
+    `dir = ${lua(`${dir}${path.sep}`)}`,
+    `check = ${lua(check)}`,
+    `numbered = ${numbered ? "true" : "false"}`,
+    `firstId = ${numbered?.firstId ?? 0}`,
+  ];
   const file = path.join(dir, "load.lua");
   writeFileSync(file, [...head, SCRIPT, ...headers, ""].join("\n"));
   return file;
 }
 
 /** Runs wrk against the target for `seconds`; resolves once wrk has reported, with its CPU time. */
-export async function driveWrk(bin: string, target: Target, workload: Workload, seconds: number): Promise<Driven> {
+export async function driveWrk(bin: string, target: Target, workload: Workload, seconds: number, numbered: Numbered | undefined): Promise<Driven> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-wrk-"));
   try {
-    const script = writeScript(dir, target, workload);
+    const script = writeScript(dir, target, workload, numbered);
     const args = ["-t", "1", "-c", String(workload.connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", script, target.url];
     const child = spawnChild("wrk", bin, args, { stdio: ["pipe", "pipe", "pipe"] });
     const line = await new Promise<string>((resolve, reject) => {
