@@ -145,7 +145,8 @@ export async function driveWrk(bin: string, target: Target, workload: Workload, 
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-wrk-"));
   try {
     const script = writeScript(dir, target, workload, numbered);
-    const args = ["-t", "1", "-c", String(workload.connections), "-d", `${seconds}s`, "--timeout", "10s", "-s", script, target.url];
+    // wrk takes whole seconds only.
+    const args = ["-t", "1", "-c", String(workload.connections), "-d", `${Math.max(1, Math.round(seconds))}s`, "--timeout", "10s", "-s", script, target.url];
     const child = spawnChild("wrk", bin, args, { stdio: ["pipe", "pipe", "pipe"] });
     const line = await new Promise<string>((resolve, reject) => {
       const lines = createInterface({ input: child.process.stdout! });
