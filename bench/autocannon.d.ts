@@ -1,7 +1,16 @@
 // The part of autocannon 8's programmatic API the benchmark uses (the package ships no types).
 declare module "autocannon" {
+  /** One request of the sequence each connection sends; `setupRequest` rewrites it per send. */
+  interface Request {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string | Buffer;
+    setupRequest?: (request: Request) => Request;
+  }
+
   interface Options {
     url: string;
+    requests?: Request[];
     connections?: number;
     duration?: number;
     method?: string;

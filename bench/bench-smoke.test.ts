@@ -1,7 +1,7 @@
 /**
- * The benchmark harness works end to end: a smoke run (tiny durations) starts every target it
- * can, checks every response, and writes results without failed responses. No thresholds:
- * the figures of a smoke run mean nothing.
+ * The benchmark harness works end to end: a smoke run (tiny durations, load from autocannon so
+ * CI needs no wrk) starts every target it can, the peers included, checks every response, and
+ * writes results without failed responses. No thresholds: the figures of a smoke run mean nothing.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -18,7 +18,7 @@ interface Outcome {
   target: string;
   status: "ok" | "errors" | "skipped";
   note?: string;
-  legs: unknown[];
+  legs: { loadgen?: string }[];
   summary?: Record<string, number>;
 }
 
@@ -117,6 +117,28 @@ describe("npm run bench -- --smoke", () => {
       assert.equal(floor?.status, "ok", `${name}: ${floor?.note}`);
       assert.ok(floor.summary!.proxyCpuUsPerRequest! > 0, name);
     }
+  });
+
+  it("drives the throughput legs with autocannon, and records it in every leg", () => {
+    const calls = output.scenarios.find((scenario) => scenario.scenario === "tools-call");
+    const legs = calls?.targets.flatMap((outcome) => outcome.legs) ?? [];
+    assert.ok(legs.length > 0);
+    assert.deepEqual([...new Set(legs.map((leg) => leg.loadgen))], ["autocannon"]);
+  });
+
+  it("measures the peers that front the stdio fixture through a session, with their CPU and memory", () => {
+    const calls = output.scenarios.find((scenario) => scenario.scenario === "tools-call");
+    for (const name of ["supergateway-stdio", "mcp-proxy-stdio"]) {
+      const peer = calls?.targets.find((outcome) => outcome.target === name);
+      assert.equal(peer?.status, "ok", `${name}: ${peer?.note}`);
+      assert.ok(peer.summary!.rps! > 0, name);
+      assert.ok(peer.summary!.proxyCpuUsPerRequest! > 0, `${name}: CPU per request read from /proc`);
+      assert.ok(peer.summary!.upstreamCpuUsPerRequest! > 0, `${name}: the stdio fixture's CPU`);
+      assert.ok(peer.summary!.proxyRss! > 0, `${name}: RSS read from /proc`);
+    }
+    const http = calls?.targets.find((outcome) => outcome.target === "supergateway-http");
+    assert.equal(http?.status, "skipped", "supergateway has no Streamable HTTP to Streamable HTTP mode");
+    assert.match(stdout, /^summary: .* supergateway-stdio \d[\d.]*x .* mcp-proxy-stdio \d[\d.]*x/m);
   });
 
   it("measures the federated gateway's merged tools/list in the fan-out scenario", () => {

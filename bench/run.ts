@@ -1,9 +1,11 @@
 /**
- * `npm run bench`: the gateway against the bare upstream (and nginx when installed), same run,
- * same upstream. See docs/performance.md for what each scenario measures.
+ * `npm run bench`: the gateway against the bare upstream (and nginx when installed) and against
+ * its peers (supergateway, mcp-proxy), same run, same upstream. See docs/performance.md for
+ * what each scenario measures.
  *
- * Processes: this one generates load; the upstream fixture, each gateway, Redis and nginx run
- * as children so /proc can attribute CPU and memory to each. Every child is stopped by its PID.
+ * Processes: wrk (a child) generates the throughput load, or autocannon in this process; the
+ * upstream fixtures, each gateway, peer, Redis and nginx run as children so /proc can attribute
+ * CPU and memory to each. Every child is stopped by its PID.
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
@@ -12,16 +14,16 @@ import { installExitHandlers, startedChildren, stopAll } from "./lib/children.js
 import { Fleet } from "./lib/fleet.js";
 import { cli } from "./lib/gateway-process.js";
 import { startLineup, subset, type StartedLineup } from "./lib/lineup.js";
-import type { Workload } from "./lib/load.js";
-import { callRequest, echoAnswer, ECHO_MESSAGE, largeAnswer, request } from "./lib/mcp-fixtures.js";
+import { chooseLoadgen, type LoadgenChoice, type Workload } from "./lib/load.js";
+import { callRequest, largeAnswer, request } from "./lib/mcp-fixtures.js";
 import { HELP, parseOptions, type BenchOptions, type ScenarioName } from "./lib/options.js";
 import { REPO_ROOT, RESULTS_DIR } from "./lib/paths.js";
-import { toolsListCheck } from "./lib/preflight.js";
+import { echoExpectation, toolsListCheck } from "./lib/preflight.js";
 import { profileGateway, type ProfileOutcome } from "./lib/profile-run.js";
 import { formatTables, summaryLine } from "./lib/report.js";
 import type { ScenarioResult } from "./lib/results.js";
 import { fanOutScenario, latencyScenario, sseScenario, throughputScenario, type RoundPlan } from "./lib/scenarios.js";
-import type { Target, TargetName } from "./lib/targets.js";
+import { PEERS, type Loadgen, type Target, type TargetName } from "./lib/targets.js";
 import { startUpstream } from "./lib/upstream-process.js";
 
 const log = (line: string) => console.log(`[bench] ${line}`);
@@ -31,11 +33,11 @@ function machine() {
   return { cpus: cpus.length, model: cpus[0]?.model, memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version, os: `${os.type()} ${os.release()}` };
 }
 
-const echoWorkload = (connections: number): Workload => ({
+const echoWorkload = (connections: number) => (target: Target): Workload => ({
   name: "tools/call echo",
   body: callRequest(1, "echo"),
   connections,
-  expect: echoAnswer(1, ECHO_MESSAGE),
+  ...echoExpectation(target),
 });
 
 const listWorkload = (connections: number) => (target: Target): Workload => ({
@@ -77,6 +79,8 @@ interface Output {
   options: BenchOptions;
   machine: ReturnType<typeof machine>;
   loadAverage: { start: number[]; end?: number[] };
+  /** What drove the throughput legs (each leg records it too). */
+  loadgen?: Loadgen;
   /** `mcp-gateway plugins` for gateway-full: proof of which taps ran. */
   gatewayFullTaps?: string;
   scenarios: ScenarioResult[];
@@ -87,23 +91,26 @@ interface Output {
   processes?: readonly { name: string; pid: number }[];
 }
 
-async function runScenarios(options: BenchOptions, output: Output, dir: string, stamp: string): Promise<void> {
+async function runScenarios(options: BenchOptions, loadgen: LoadgenChoice, output: Output, dir: string, stamp: string): Promise<void> {
   const upstream = await startUpstream(options.keepaliveMs);
   const fleet = new Fleet(upstream, dir, options.keepaliveMs, options.proxyNodeArgs);
   const wants = (name: ScenarioName) => options.scenarios.includes(name);
-  const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, log });
+  const plan = (seconds: number, warmup: number): RoundPlan => ({ rounds: options.rounds, seconds, warmup, upstreamPid: upstream.child.pid, loadgen, log });
+  const peers = options.peers ? PEERS : [];
   try {
     if (wants("tools-call") || wants("latency") || wants("tools-list")) {
-      const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis"];
+      const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", ...peers];
       const lineup = await startLineup(fleet, names, {}, log);
       try {
         const full = lineup.running.get("gateway-full");
         if (full?.configFile) output.gatewayFullTaps = await cli("plugins", full.configFile).catch((err: Error) => `unavailable: ${err.message}`);
         if (wants("tools-call")) {
-          output.scenarios.push(await throughputScenario("tools-call", lineup, () => echoWorkload(options.connections), plan(options.duration, options.warmup)));
+          output.scenarios.push(await throughputScenario("tools-call", lineup, echoWorkload(options.connections), plan(options.duration, options.warmup)));
         }
         if (wants("latency")) {
-          output.scenarios.push(await latencyScenario(subset(lineup, ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full"]), plan(options.shortDuration, 0)));
+          // A smoke run checks the peers once, under load: their start-up is most of what they cost it.
+          const measured = subset(lineup, ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", ...(options.smoke ? [] : peers)]);
+          output.scenarios.push(await latencyScenario(measured, echoWorkload(1), plan(options.shortDuration, 0)));
         }
         if (wants("tools-list")) {
           const list = subset(lineup, ["direct", "gateway", "gateway-full"]);
@@ -143,9 +150,9 @@ async function runScenarios(options: BenchOptions, output: Output, dir: string, 
     if (options.profile) {
       // The fan-out gateway is profiled on what it is for: merged tools/list.
       const fanOut = options.profile === "gateway-fanout";
-      const workload = fanOut ? listWorkload(options.connections)({ name: "gateway-fanout", url: "", headers: {} }) : echoWorkload(options.connections);
+      const workload = (fanOut ? listWorkload(options.connections) : echoWorkload(options.connections))({ name: options.profile, url: "", headers: {} });
       log(`profiling ${options.profile} (node --cpu-prof) under ${workload.name} load`);
-      output.profile = await profileGateway(fleet, options.profile, workload, options.duration, stamp);
+      output.profile = await profileGateway(fleet, options.profile, workload, options.duration, stamp, loadgen);
     }
   } finally {
     await fleet.close();
@@ -190,6 +197,13 @@ export async function main(argv: readonly string[]): Promise<number> {
     console.error("bench: the runtime is not built; run `npm run build` first");
     return 2;
   }
+  let loadgen: LoadgenChoice;
+  try {
+    loadgen = chooseLoadgen(options.loadgen, options.smoke, log);
+  } catch (err) {
+    console.error((err as Error).message);
+    return 2;
+  }
   installExitHandlers();
   const started = new Date();
   const stamp = started.toISOString().replace(/[:.]/g, "-");
@@ -200,13 +214,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     options,
     machine: machine(),
     loadAverage: { start: os.loadavg() },
+    loadgen: loadgen.name,
     scenarios: [],
     errors: [],
   };
   const dir = mkdtempSync(path.join(os.tmpdir(), "mcp-gateway-bench-"));
-  log(`${options.smoke ? "smoke run" : "run"}: ${options.scenarios.join(", ")}; ${options.rounds} rounds; load average ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
+  log(`${options.smoke ? "smoke run" : "run"}: ${options.scenarios.join(", ")}; ${options.rounds} rounds; load from ${loadgen.name}; load average ${os.loadavg().map((n) => n.toFixed(2)).join(" ")}`);
   try {
-    await runScenarios(options, output, dir, stamp);
+    await runScenarios(options, loadgen, output, dir, stamp);
   } catch (err) {
     output.errors.push((err as Error).stack ?? String(err));
   } finally {

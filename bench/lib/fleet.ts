@@ -5,6 +5,7 @@
 import { AUTH_HEADERS, FAN_OUT_PREFIXES, fanOutConfig, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
 import { missingPlugin, startGateway } from "./gateway-process.js";
 import { startNginx } from "./nginx-process.js";
+import { startPeer } from "./peer-targets.js";
 import { preflight } from "./preflight.js";
 import { readsProcessed, startRedis, type RedisProcess } from "./redis-process.js";
 import type { Status } from "./results.js";
@@ -42,7 +43,7 @@ export class Fleet {
     readonly upstream: UpstreamProcess,
     private readonly dir: string,
     private readonly keepaliveMs: number,
-    /** Node flags for every Node proxy started here (gateways and the Node anchors). */
+    /** Node flags for every Node proxy started here (gateways, the Node anchors, the peers). */
     private readonly proxyNodeArgs: readonly string[] = [],
   ) {}
 
@@ -115,6 +116,10 @@ export class Fleet {
         });
         return { target: { name, url: gateway.url, headers: AUTH_HEADERS, pid: gateway.pid, ...aux }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
+      case "supergateway-stdio":
+      case "supergateway-http":
+      case "mcp-proxy-stdio":
+        return startPeer(name, nodeArgs);
     }
   }
 

@@ -7,6 +7,9 @@
 export const PROTOCOL_VERSION = "2025-06-18";
 export const SESSION_ID = "bench-session";
 
+/** What every POST of the bench carries. */
+export const MCP_POST_HEADERS = Object.freeze({ "content-type": "application/json", accept: "application/json, text/event-stream" });
+
 /** Twenty tools, named so that glob policies keep some and drop others. */
 export const TOOL_NAMES = Object.freeze([
   "echo",
@@ -101,13 +104,19 @@ export function toolsListAnswer(id: unknown, tools: readonly unknown[] = TOOLS):
 
 export const LARGE_BYTES = 1024 * 1024;
 
-/** A 1 MiB tools/call answer: printable ASCII that needs no JSON escaping. */
-export function largeAnswer(id: unknown): string {
-  const head = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"`;
-  const tail = `"}],"isError":false}}`;
+const largeHead = (id: unknown) => `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"result":{"content":[{"type":"text","text":"`;
+const LARGE_TAIL = `"}],"isError":false}}`;
+
+/** The text of a 1 MiB tools/call answer to `id`: printable ASCII that needs no JSON escaping. */
+export function largeText(id: unknown = 1): string {
   const pattern = "0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ-_";
-  const fill = LARGE_BYTES - head.length - tail.length;
-  return head + pattern.repeat(Math.ceil(fill / pattern.length)).slice(0, fill) + tail;
+  const fill = LARGE_BYTES - largeHead(id).length - LARGE_TAIL.length;
+  return pattern.repeat(Math.ceil(fill / pattern.length)).slice(0, fill);
+}
+
+/** A 1 MiB tools/call answer. */
+export function largeAnswer(id: unknown): string {
+  return largeHead(id) + largeText(id) + LARGE_TAIL;
 }
 
 /** A tools/call answered as an event stream: one progress notification, then the result. */
@@ -148,6 +157,46 @@ export function mergedToolsListVerifier(expected: readonly string[]): (body: str
         seen.add(tool.name);
       }
       return true;
+    } catch {
+      return false;
+    }
+  };
+}
+
+/**
+ * A request body split around its id: a load that numbers its requests sends `before + n + after`
+ * (a target whose requests share one session needs distinct ids).
+ */
+export function aroundId(body: string): { before: string; after: string } {
+  const placeholder = -918_273_645;
+  const parts = JSON.stringify({ ...(JSON.parse(body) as object), id: placeholder }).split(String(placeholder));
+  if (parts.length !== 2) throw new Error(`cannot number the requests of ${body.slice(0, 80)}`);
+  return { before: parts[0]!, after: parts[1]! };
+}
+
+/** The JSON-RPC messages of a response body, sent as JSON or as an event stream (`data:` lines). */
+export function messagesOf(body: string): unknown[] {
+  if (body.trimStart().startsWith("{")) return [JSON.parse(body)];
+  return body
+    .split("\n")
+    .filter((line) => line.startsWith("data:"))
+    .map((line) => JSON.parse(line.slice(5)) as unknown);
+}
+
+/**
+ * Checks a tools/call answer by meaning: one result holding exactly this text and no error,
+ * whatever its id, key order or framing. For the peers, whose SDKs serialise the answer
+ * their own way (bench/stdio-upstream.ts), and which answer as an event stream.
+ */
+export function toolTextVerifier(text: string): (body: string) => boolean {
+  return (body) => {
+    try {
+      const messages = messagesOf(body) as { result?: { content?: unknown; isError?: unknown }; error?: unknown }[];
+      if (messages.length !== 1 || messages[0]!.error !== undefined) return false;
+      const { content, isError } = messages[0]!.result ?? {};
+      if (isError === true || !Array.isArray(content) || content.length !== 1) return false;
+      const [part] = content as { type?: unknown; text?: unknown }[];
+      return part!.type === "text" && part!.text === text;
     } catch {
       return false;
     }

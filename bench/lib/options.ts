@@ -1,5 +1,6 @@
 /** Command-line flags (each with a BENCH_* environment variable) and their defaults for a 2-core box. */
 import { parseArgs } from "node:util";
+import type { Loadgen } from "./targets.js";
 
 export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "fan-out", "large", "sse"] as const);
 export type ScenarioName = (typeof SCENARIOS)[number];
@@ -26,8 +27,12 @@ export interface BenchOptions {
   smoke: boolean;
   /** JSON results file. */
   out: string | undefined;
-  /** Node flags for every Node proxy (the gateways, node-proxy and node-relay), e.g. `--max-semi-space-size=2`. */
+  /** Node flags for every Node proxy (the gateways, node-proxy, node-relay and the peers), e.g. `--max-semi-space-size=2`. */
   proxyNodeArgs: readonly string[];
+  /** The throughput load generator asked for; undefined: wrk, or autocannon for a smoke run (load.ts chooseLoadgen). */
+  loadgen: Loadgen | undefined;
+  /** Measure the peers (supergateway, mcp-proxy) in tools-call and latency, when installed. */
+  peers: boolean;
 }
 
 export const HELP = `Usage: npm run bench -- [options]
@@ -45,8 +50,10 @@ export const HELP = `Usage: npm run bench -- [options]
   --only A,B            scenarios to run: ${SCENARIOS.join(", ")}
   --profile             also profile gateway-full (node --cpu-prof) under tools/call load
   --profile-target NAME profile this gateway instead: ${PROFILE_TARGETS.join(", ")} (implies --profile)
-  --node-args "FLAGS"   node flags for the gateways and Node anchors      (BENCH_NODE_ARGS, none)
-  --smoke               tiny durations (~40 s in all): checks the harness, figures mean nothing
+  --node-args "FLAGS"   node flags for the gateways, Node anchors, peers  (BENCH_NODE_ARGS, none)
+  --loadgen NAME        throughput load from wrk or autocannon            (BENCH_LOADGEN, wrk; autocannon with --smoke)
+  --no-peers            leave out supergateway and mcp-proxy              (BENCH_PEERS=0; on when installed)
+  --smoke               tiny durations (~50 s in all): checks the harness, figures mean nothing
   --out FILE            JSON results file (default bench/results/bench-<time>.json)
 `;
 
@@ -79,10 +86,13 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
       profile: { type: "boolean" },
       "profile-target": { type: "string" },
       "node-args": { type: "string" },
+      loadgen: { type: "string" },
+      peers: { type: "boolean" },
       smoke: { type: "boolean" },
       out: { type: "string" },
       help: { type: "boolean", short: "h" },
     },
+    allowNegative: true,
   });
   if (values.help) return undefined;
   const smoke = values.smoke ?? false;
@@ -95,6 +105,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
   if (profileTarget !== undefined && !(PROFILE_TARGETS as readonly string[]).includes(profileTarget)) {
     throw new Error(`bench: --profile-target must be one of ${PROFILE_TARGETS.join(", ")}, got "${profileTarget}"`);
   }
+  const loadgen = values.loadgen ?? (process.env.BENCH_LOADGEN || undefined);
+  if (loadgen !== undefined && loadgen !== "wrk" && loadgen !== "autocannon") throw new Error(`bench: --loadgen must be wrk or autocannon, got "${loadgen}"`);
+  const peersEnv = process.env.BENCH_PEERS;
+  if (peersEnv !== undefined && peersEnv !== "" && peersEnv !== "0" && peersEnv !== "1") throw new Error(`bench: BENCH_PEERS must be 0 or 1, got "${peersEnv}"`);
   return {
     rounds: Math.round(number(values.rounds, "BENCH_ROUNDS", smoke ? 1 : 3)),
     duration: number(values.duration, "BENCH_DURATION", smoke ? 1 : 5),
@@ -110,5 +124,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | undefined 
     smoke,
     out: values.out,
     proxyNodeArgs: (values["node-args"] ?? process.env.BENCH_NODE_ARGS ?? "").split(" ").filter(Boolean),
+    loadgen,
+    peers: values.peers ?? peersEnv !== "0",
   };
 }

@@ -12,15 +12,18 @@ import {
   initializeRequest,
   LARGE_BYTES,
   largeAnswer,
+  largeText,
   mergedToolsListVerifier,
   request,
   streamAnswer,
   TOOL_NAMES,
   toolNames,
   toolsListVerifier,
+  toolTextVerifier,
 } from "./mcp-fixtures.js";
 import { FAN_OUT_PREFIXES } from "./gateway-configs.js";
-import type { Target } from "./targets.js";
+import type { Workload } from "./load.js";
+import { isPeer, type Target } from "./targets.js";
 
 /** Targets that run the default plugins: they filter tools/list and need credentials. */
 export function hasPlugins(target: Target): boolean {
@@ -40,6 +43,16 @@ export function toolsListCheck(target: Target): (body: string) => boolean {
   return target.name === "gateway-fanout" ? mergedToolsListVerifier(expectedTools(target)) : toolsListVerifier(expectedTools(target));
 }
 
+/**
+ * How a tools/call echo answer from this target is checked: byte for byte where the upstream's
+ * bytes are forwarded; by meaning for a peer, whose stdio fixture's SDK writes its own JSON and
+ * which answers as an event stream (wrk then looks for the echoed text in every response).
+ */
+export function echoExpectation(target: Target): Pick<Workload, "expect" | "contains"> {
+  if (isPeer(target.name)) return { expect: toolTextVerifier(ECHO_MESSAGE), contains: JSON.stringify(ECHO_MESSAGE) };
+  return { expect: echoAnswer(1, ECHO_MESSAGE) };
+}
+
 interface Check {
   what: string;
   body: string;
@@ -49,6 +62,14 @@ interface Check {
 }
 
 function checksFor(target: Target): Check[] {
+  if (isPeer(target.name)) {
+    // Inside the session the peer opened at start: initialize is behind it.
+    return [
+      { what: "tools/call echo", body: callRequest(3, "echo"), status: 200, verify: toolTextVerifier(ECHO_MESSAGE) },
+      { what: "tools/call large (1 MiB)", body: callRequest(6, "large"), status: 200, verify: toolTextVerifier(largeText()) },
+      { what: "notification", body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), status: 202 },
+    ];
+  }
   if (target.name === "gateway-fanout") {
     // No session, as the load sends it (the fixtures are stateless). What federation must get
     // right here is the merged list and a call routed to the upstream that listed the tool (the

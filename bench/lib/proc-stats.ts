@@ -3,7 +3,7 @@
  * current process, and the gateway runs as a child so that its cost is its own.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 
 let clockTicks: number | undefined;
 
@@ -43,6 +43,31 @@ export function cpuTimes(pid: number): CpuTimes | undefined {
 /** User + system CPU time a process has used so far, in microseconds; undefined once it is gone. */
 export function cpuMicros(pid: number): number | undefined {
   return cpuTimes(pid)?.total;
+}
+
+/**
+ * Every process below `pid` (its children, theirs, …): the MCP server a bridge spawned over stdio,
+ * with the shell it may have spawned it through.
+ */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Gone since the listing.
+    }
+  }
+  const found: number[] = [];
+  for (let queue = [pid]; queue.length; ) {
+    const next = children.get(queue.shift()!) ?? [];
+    found.push(...next);
+    queue.push(...next);
+  }
+  return found;
 }
 
 export interface Memory {

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from "node:fs";
 import path from "node:path";
 import { summariseProfile, type ProfileSummary } from "./cpu-profile.js";
 import { isRunning, type Fleet } from "./fleet.js";
-import { runLeg, type Workload } from "./load.js";
+import { runLeg, type LoadgenChoice, type Workload } from "./load.js";
 import type { ProfileTarget } from "./options.js";
 import { RESULTS_DIR } from "./paths.js";
 
@@ -20,6 +20,7 @@ export async function profileGateway(
   workload: Workload,
   seconds: number,
   stamp: string,
+  loadgen: LoadgenChoice,
 ): Promise<ProfileOutcome> {
   const dir = path.join(RESULTS_DIR, "profiles");
   mkdirSync(dir, { recursive: true });
@@ -33,9 +34,9 @@ export async function profileGateway(
   let skipMs = 0;
   let requests = 0;
   try {
-    await runLeg(started.target, workload, 1, 0, fleet.upstream.child.pid);
+    await runLeg(started.target, workload, 1, 0, fleet.upstream.child.pid, loadgen);
     skipMs = performance.now() - (started.spawnedAt ?? performance.now());
-    const leg = await runLeg(started.target, workload, seconds, 1, fleet.upstream.child.pid);
+    const leg = await runLeg(started.target, workload, seconds, 1, fleet.upstream.child.pid, loadgen);
     if (!leg.ok) return `profiled run had failed responses: ${JSON.stringify(leg.failures)}`;
     requests = leg.requests;
   } finally {

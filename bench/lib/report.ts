@@ -1,6 +1,6 @@
 /** The printed report: one table per scenario, then a one-line summary of the ratios. */
-import type { FanOutScenario, LatencyScenario, Range, ScenarioResult, SseScenario, TargetOutcome, ThroughputScenario } from "./results.js";
-import type { TargetName } from "./targets.js";
+import { ANCHORS, type FanOutScenario, type LatencyScenario, type Range, type ScenarioResult, type SseScenario, type TargetOutcome, type ThroughputScenario } from "./results.js";
+import { PEERS, type TargetName } from "./targets.js";
 
 const MIB = 1024 * 1024;
 
@@ -17,7 +17,14 @@ function spread(value: number | undefined, range: Range | undefined, { digits = 
   return low === high ? median : `${median} (${low}–${high})`;
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout"];
+/** Digits of a ratio: three below 0.1, so the smallest do not all round to 0.0x. */
+const ratioDigits = (value: number | undefined) => (value !== undefined && value < 0.1 ? 3 : 2);
+
+function ratio(value: number | undefined, range?: Range): string {
+  return spread(value, range, { digits: ratioDigits(value), unit: "x" });
+}
+
+const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout", ...PEERS];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -45,23 +52,46 @@ function rowsOf<S>(outcomes: readonly TargetOutcome<unknown, S>[], header: reado
   return outcomes.map((outcome) => [outcome.target, ...cells(outcome, pick, header.length - 2), status(outcome)]);
 }
 
+/**
+ * The ratios to the anchors show when the scenario has them in its lineup (tools-call); "—" where
+ * an anchor did not run or had errors. "loadgen µs/req": the load generator's own CPU per
+ * request, to see that it is not what limits a leg.
+ */
 function throughputTable(result: ThroughputScenario): string {
   const large = result.scenario === "large";
-  const header = ["target", "req/s", "MB/s", "x direct", "proxy CPU µs/req", "sys %", "upstream µs/req", "redis µs/req", "redis trips/req", large ? "peak RSS MiB" : "RSS MiB", "status"];
+  const anchors = ANCHORS.filter((name) => result.targets.some((outcome) => outcome.target === name));
+  const header = [
+    "target",
+    "req/s",
+    "MB/s",
+    "x direct",
+    ...anchors.map((name) => `x ${name}`),
+    "proxy CPU µs/req",
+    "sys %",
+    "upstream µs/req",
+    "redis µs/req",
+    "redis trips/req",
+    "loadgen µs/req",
+    large ? "peak RSS MiB" : "RSS MiB",
+    "status",
+  ];
   const outcomes = inOrder(result.targets);
   const rows = rowsOf(outcomes, header, (s) => [
     fixed(s.rps),
     fixed(s.mbPerSec, 1),
-    spread(s.ratio, s.ratioRange, { digits: 2, unit: "x" }),
+    ratio(s.ratio, s.ratioRange),
+    ...anchors.map((name) => (s.ratioTo[name] === undefined ? "—" : ratio(s.ratioTo[name]))),
     spread(s.proxyCpuUsPerRequest, s.proxyCpuRange),
     fixed(s.proxySystemShare * 100),
     fixed(s.upstreamCpuUsPerRequest),
     fixed(s.auxCpuUsPerRequest),
     fixed(s.auxOpsPerRequest, 2),
+    fixed(s.loadgenCpuUsPerRequest),
     fixed((large ? s.proxyPeakRss : s.proxyRss) / MIB),
   ]);
   const { workload } = result;
-  return table(`${result.scenario} (${workload.connections} connections, ${workload.rounds} × ${workload.seconds} s, medians, lowest–highest round in parentheses)`, header, rows, outcomes);
+  const title = `${result.scenario} (${workload.connections} connections, load from ${workload.loadgen}, ${workload.rounds} × ${workload.seconds} s, medians, lowest–highest round in parentheses)`;
+  return table(title, header, rows, outcomes);
 }
 
 function latencyTable(result: LatencyScenario): string {
@@ -86,7 +116,7 @@ function fanOutTable(result: FanOutScenario): string {
     fixed(s.proxyRss / MIB),
   ]);
   const { workload } = result;
-  const title = `fan-out (tools/list, ${workload.connections} connections, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians, lowest–highest round in parentheses)`;
+  const title = `fan-out (tools/list, ${workload.connections} connections, load from ${workload.loadgen}, then p50 on 1 connection; ${workload.rounds} × ${workload.seconds} s each, medians, lowest–highest round in parentheses)`;
   return table(title, header, rows, outcomes);
 }
 
@@ -132,26 +162,25 @@ function summaryOf<S>(result: { targets: TargetOutcome<unknown, S>[] } | undefin
   return result?.targets.find((outcome) => outcome.target === target)?.summary;
 }
 
-/** One line: the ratios the issue's targets are written in. */
+/** One line: the ratios the issue's targets are written in, then the peers' that ran. */
 export function summaryLine(results: readonly ScenarioResult[]): string {
   const calls = find<"throughput">(results, "tools-call");
   const full = summaryOf(calls, "gateway-full");
-  const nginx = summaryOf(calls, "nginx");
-  const floor = summaryOf(calls, "node-proxy");
-  const ratio = (target: TargetName) => {
+  const ratioOf = (target: TargetName) => {
     const summary = summaryOf(calls, target);
-    return summary ? `${fixed(summary.ratio, 2)}x` : "n/a";
+    return summary ? ratio(summary.ratio) : "n/a";
   };
   const parts: string[] = [];
   if (calls) {
+    const toAnchors = ANCHORS.flatMap((name) => (full?.ratioTo[name] === undefined ? [] : [` (${ratio(full.ratioTo[name])} ${name})`])).join("");
     parts.push(
-      `gateway-full ${ratio("gateway-full")} direct` + (full && nginx ? ` (${fixed(full.rps / nginx.rps, 2)}x nginx)` : "") +
-        (full && floor ? ` (${fixed(full.rps / floor.rps, 2)}x node-proxy)` : "") + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
-      `gateway ${ratio("gateway")}`,
-      `gateway-redis ${ratio("gateway-redis")}`,
-      `node-proxy ${ratio("node-proxy")}`,
-      `node-relay ${ratio("node-relay")}`,
-      `nginx ${ratio("nginx")}`,
+      `gateway-full ${ratioOf("gateway-full")} direct${toAnchors}` + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
+      `gateway ${ratioOf("gateway")}`,
+      `gateway-redis ${ratioOf("gateway-redis")}`,
+      `node-proxy ${ratioOf("node-proxy")}`,
+      `node-relay ${ratioOf("node-relay")}`,
+      `nginx ${ratioOf("nginx")}`,
+      ...PEERS.filter((peer) => calls.targets.some((outcome) => outcome.target === peer)).map((peer) => `${peer} ${ratioOf(peer)}`),
     );
   }
   const latency = find<"latency">(results, "latency");

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { formatTables } from "./report.js";
-import { summariseLatency, summariseThroughput, type ThroughputScenario } from "./results.js";
+import { skipped, summariseLatency, summariseThroughput, type ThroughputScenario } from "./results.js";
 import type { LatencyResult } from "./latency.js";
 import type { LegResult, TargetName } from "./targets.js";
 
@@ -11,6 +11,7 @@ function leg(target: TargetName, round: number, rps: number, proxyCpu?: number):
   return {
     target,
     round,
+    loadgen: "wrk",
     requests: rps * 5,
     seconds: 5,
     rps,
@@ -18,6 +19,7 @@ function leg(target: TargetName, round: number, rps: number, proxyCpu?: number):
     failures: noFailures(),
     ok: true,
     cpuUsPerRequest: { upstream: 90, loadgen: 70, ...(proxyCpu === undefined ? {} : { proxy: proxyCpu, proxySystem: proxyCpu / 5 }) },
+    latencyUs: { p50: 3_000, p90: 4_000, p99: 6_000, max: 9_000 },
   };
 }
 
@@ -47,7 +49,7 @@ describe("bench results: medians with the rounds' spread", () => {
     const scenario: ThroughputScenario = {
       scenario: "tools-call",
       kind: "throughput",
-      workload: { connections: 32, rounds: 3, seconds: 5 },
+      workload: { connections: 32, rounds: 3, seconds: 5, loadgen: "wrk" },
       targets: [summariseThroughput(direct, direct), summariseThroughput(gateway, direct)],
     };
     const lines = formatTables([scenario]).split("\n");
@@ -55,5 +57,21 @@ describe("bench results: medians with the rounds' spread", () => {
     assert.match(row("gateway"), /0\.40x \(0\.30–0\.50\)/);
     assert.match(row("gateway"), /250 \(220–300\)/);
     assert.match(row("direct"), /\s1\.00x\s/);
+  });
+
+  it("reads each target against the anchors round by round, with — for an anchor that did not run", () => {
+    const nginx = [leg("nginx", 1, 8_000, 40), leg("nginx", 2, 8_000, 40), leg("nginx", 3, 9_000, 40)];
+    const summary = summariseThroughput(gateway, direct, { nginx }).summary!;
+    assert.equal(summary.ratioTo.nginx, 0.5);
+    assert.equal(summary.ratioTo["node-proxy"], undefined);
+    const scenario: ThroughputScenario = {
+      scenario: "tools-call",
+      kind: "throughput",
+      workload: { connections: 32, rounds: 3, seconds: 5, loadgen: "wrk" },
+      targets: [summariseThroughput(direct, direct, { nginx }), summariseThroughput(nginx, direct, { nginx }), summariseThroughput(gateway, direct, { nginx }), skipped("node-proxy", "not started")],
+    };
+    const lines = formatTables([scenario]).split("\n");
+    assert.match(lines[1]!, /x direct\s+x nginx\s+x node-proxy/);
+    assert.match(lines.find((line) => line.startsWith("gateway "))!, /0\.40x \(0\.30–0\.50\)\s+0\.50x\s+—\s/);
   });
 });

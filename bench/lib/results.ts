@@ -9,6 +9,10 @@ import { failureCount, type LegResult, type TargetName } from "./targets.js";
 
 export type Status = "ok" | "errors" | "skipped";
 
+/** The anchors every tools/call figure is also read against: a plain reverse proxy, and the least Node MCP proxy. */
+export const ANCHORS = Object.freeze(["nginx", "node-proxy"] as const);
+export type AnchorName = (typeof ANCHORS)[number];
+
 /** The lowest and the highest round: how far one round can be from the median on this machine. */
 export interface Range {
   min: number;
@@ -21,6 +25,8 @@ export interface ThroughputSummary {
   /** Median over rounds of (target rps / direct rps in the same round). */
   ratio: number;
   ratioRange: Range;
+  /** Median over rounds of (target rps / anchor rps in the same round), for each anchor measured without errors. */
+  ratioTo: Partial<Record<AnchorName, number>>;
   proxyCpuUsPerRequest: number;
   proxyCpuRange: Range;
   /** Share of the proxy's CPU spent in the kernel (0..1). */
@@ -117,13 +123,23 @@ function describeFailures(legs: readonly LegResult[] | readonly LatencyResult[])
   return [...parts, ...statuses, ...empty].join(", ");
 }
 
-export function summariseThroughput(legs: LegResult[], direct: readonly LegResult[]): TargetOutcome<LegResult, ThroughputSummary> {
+/** Each leg's rps over the reference's in the same round. */
+function roundRatios(legs: readonly LegResult[], reference: readonly LegResult[]): number[] {
+  const byRound = new Map(reference.map((leg) => [leg.round, leg.rps]));
+  return legs.map((leg) => leg.rps / (byRound.get(leg.round) ?? NaN));
+}
+
+export function summariseThroughput(
+  legs: LegResult[],
+  direct: readonly LegResult[],
+  anchors: Partial<Record<AnchorName, readonly LegResult[]>> = {},
+): TargetOutcome<LegResult, ThroughputSummary> {
   const target = legs[0]!.target;
   if (legs.some((leg) => !leg.ok) || legs.some((leg) => failureCount(leg.failures) > 0)) {
     return { target, status: "errors", note: describeFailures(legs), legs };
   }
-  const directByRound = new Map(direct.map((leg) => [leg.round, leg.rps]));
-  const ratios = legs.map((leg) => leg.rps / (directByRound.get(leg.round) ?? NaN));
+  const ratios = roundRatios(legs, direct);
+  const ratioTo = Object.fromEntries(Object.entries(anchors).map(([name, anchor]) => [name, median(roundRatios(legs, anchor))]));
   const cpu = legs.map((leg) => leg.cpuUsPerRequest.proxy ?? NaN);
   return {
     target,
@@ -134,6 +150,7 @@ export function summariseThroughput(legs: LegResult[], direct: readonly LegResul
       mbPerSec: median(legs.map((leg) => leg.bytesPerSec / 1e6)),
       ratio: median(ratios),
       ratioRange: range(ratios),
+      ratioTo,
       proxyCpuUsPerRequest: median(cpu),
       proxyCpuRange: range(cpu),
       proxySystemShare: median(legs.map((leg) => (leg.cpuUsPerRequest.proxySystem ?? NaN) / (leg.cpuUsPerRequest.proxy ?? NaN))),

@@ -4,9 +4,9 @@
  * every leg; the medians come from results.ts.
  */
 import { measureLatency, type LatencyResult } from "./latency.js";
-import { runLeg, type Workload } from "./load.js";
-import { callRequest, echoAnswer, ECHO_MESSAGE } from "./mcp-fixtures.js";
+import { runLeg, type LoadgenChoice, type Workload } from "./load.js";
 import {
+  ANCHORS,
   skipped,
   summariseFanOut,
   summariseLatency,
@@ -32,6 +32,8 @@ export interface RoundPlan {
   seconds: number;
   warmup: number;
   upstreamPid: number;
+  /** Drives the throughput legs (latency legs are timed in the runner). */
+  loadgen: LoadgenChoice;
   log(line: string): void;
 }
 
@@ -49,10 +51,10 @@ const format = (value: number, digits = 0) => value.toLocaleString("en-US", { ma
 /** Every target under load, `plan.rounds` times in rotated order, after an unrecorded warm-up. */
 async function throughputRounds(label: string, lineup: Lineup, workloadFor: (target: Target) => Workload, plan: RoundPlan): Promise<Map<TargetName, LegResult[]>> {
   const legs = new Map<TargetName, LegResult[]>(lineup.targets.map((target) => [target.name, []]));
-  if (plan.warmup > 0) for (const target of lineup.targets) await runLeg(target, workloadFor(target), plan.warmup, 0, plan.upstreamPid);
+  if (plan.warmup > 0) for (const target of lineup.targets) await runLeg(target, workloadFor(target), plan.warmup, 0, plan.upstreamPid, plan.loadgen);
   for (let round = 1; round <= plan.rounds; round++) {
     for (const target of rotated(lineup.targets, round - 1)) {
-      const leg = await runLeg(target, workloadFor(target), plan.seconds, round, plan.upstreamPid);
+      const leg = await runLeg(target, workloadFor(target), plan.seconds, round, plan.upstreamPid, plan.loadgen);
       legs.get(target.name)!.push(leg);
       const mb = label === "large" ? ` ${format(leg.bytesPerSec / 1e6, 1)} MB/s` : "";
       plan.log(`${label} round ${round}/${plan.rounds} ${target.name}: ${format(leg.rps)} req/s${mb}${leg.ok ? "" : "  FAILED RESPONSES"}`);
@@ -88,24 +90,29 @@ export async function throughputScenario(
 ): Promise<ThroughputScenario> {
   const legs = await throughputRounds(scenario, lineup, workloadFor, plan);
   const direct = legs.get("direct")!;
+  // An anchor whose responses failed is no yardstick.
+  const anchors = Object.fromEntries(
+    ANCHORS.flatMap((name) => {
+      const anchor = legs.get(name);
+      return anchor && summariseThroughput(anchor, direct).status === "ok" ? [[name, anchor]] : [];
+    }),
+  );
   const sample = workloadFor(lineup.targets[0]!);
   return {
     scenario,
     kind: "throughput",
-    workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body) },
-    targets: [...lineup.targets.map((target) => summariseThroughput(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
+    workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body), loadgen: plan.loadgen.name },
+    targets: [...lineup.targets.map((target) => summariseThroughput(legs.get(target.name)!, direct, anchors)), ...unavailableOutcomes(lineup)],
   };
 }
 
-export async function latencyScenario(lineup: Lineup, plan: RoundPlan): Promise<LatencyScenario> {
-  const body = callRequest(1, "echo");
-  const expect = echoAnswer(1, ECHO_MESSAGE);
-  const legs = await latencyRounds("latency", lineup, () => ({ body, expect }), plan);
+export async function latencyScenario(lineup: Lineup, requestFor: (target: Target) => Pick<Workload, "body" | "expect">, plan: RoundPlan): Promise<LatencyScenario> {
+  const legs = await latencyRounds("latency", lineup, requestFor, plan);
   const direct = legs.get("direct")!;
   return {
     scenario: "latency",
     kind: "latency",
-    workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(body) },
+    workload: { connections: 1, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(requestFor(lineup.targets[0]!).body) },
     targets: [...lineup.targets.map((target) => summariseLatency(legs.get(target.name)!, direct)), ...unavailableOutcomes(lineup)],
   };
 }
@@ -124,7 +131,14 @@ export async function fanOutScenario(lineup: Lineup, workloadFor: (target: Targe
   return {
     scenario: "fan-out",
     kind: "fan-out",
-    workload: { connections: sample.connections, seconds: plan.seconds, rounds: plan.rounds, requestBytes: Buffer.byteLength(sample.body), latencyConnections: 1 },
+    workload: {
+      connections: sample.connections,
+      seconds: plan.seconds,
+      rounds: plan.rounds,
+      requestBytes: Buffer.byteLength(sample.body),
+      latencyConnections: 1,
+      loadgen: plan.loadgen.name,
+    },
     targets: [
       ...lineup.targets.map((target) =>
         summariseFanOut(

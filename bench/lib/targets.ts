@@ -1,18 +1,36 @@
 /** What a load runs against, and what every leg records. */
 
 /**
+ * What a user would put in front of an MCP server instead of this gateway (peer-targets.ts):
+ * `supergateway-stdio` and `mcp-proxy-stdio` front the stdio fixture (bench/stdio-upstream.ts),
+ * `supergateway-http` the HTTP fixture.
+ */
+export const PEERS = Object.freeze(["supergateway-stdio", "supergateway-http", "mcp-proxy-stdio"] as const);
+export type PeerName = (typeof PEERS)[number];
+
+/**
  * `node-relay`: a Node TCP relay without HTTP (bench/node-relay.ts), the floor of any Node process.
  * `node-proxy`: the least a Node MCP proxy does (bench/node-proxy.ts), the gateway's floor.
  * `gateway-fanout`: federation over three upstream processes (the fan-out scenario).
  */
-export type TargetName = "direct" | "nginx" | "node-relay" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout";
+export type TargetName = "direct" | "nginx" | "node-relay" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout" | PeerName;
+
+export function isPeer(name: TargetName): name is PeerName {
+  return (PEERS as readonly string[]).includes(name);
+}
 
 export interface Target {
   name: TargetName;
   /** The MCP endpoint. */
   url: string;
-  /** Sent with every request (credentials for gateway-full). */
+  /** Sent with every request (credentials for gateway-full, the session of a peer). */
   headers: Readonly<Record<string, string>>;
+  /**
+   * The requests share one MCP session the target opened when it started (its id is in
+   * `headers`): requests in flight together need distinct JSON-RPC ids, as in any session, so
+   * the load numbers them. With one id for all, a session answers one and leaves the rest hanging.
+   */
+  sharedSession?: boolean;
   /** The proxy process (absent for direct). */
   pid?: number;
   /**
@@ -47,12 +65,17 @@ export interface CpuPerRequest {
   /** Every upstream process the request reached, together. */
   upstream: number;
   aux?: number;
+  /** wrk's own CPU, read from /proc; with autocannon, the runner's. */
   loadgen: number;
 }
+
+export type Loadgen = "wrk" | "autocannon";
 
 export interface LegResult {
   target: TargetName;
   round: number;
+  /** What drove the load: wrk (native), or autocannon (in the runner, caps near 11k req/s here). */
+  loadgen: Loadgen;
   requests: number;
   seconds: number;
   rps: number;
@@ -62,6 +85,8 @@ export interface LegResult {
   cpuUsPerRequest: CpuPerRequest;
   /** Redis round trips per completed request (gateway-redis). */
   auxOpsPerRequest?: number;
+  /** Latency under this load, as the load generator saw it, µs. */
+  latencyUs: { p50: number; p90: number; p99: number; max: number };
   /** Proxy memory at the end of the leg, bytes. */
   proxyRss?: number;
   proxyPeakRss?: number;
