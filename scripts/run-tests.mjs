@@ -28,7 +28,8 @@ function collect(dir, out) {
 const filters = process.argv.slice(2);
 const files = roots
   .flatMap((dir) => collect(dir, []))
-  .filter((file) => !filters.length || filters.some((filter) => file.includes(filter)))
+  // Filters match the path from the repository root, so a checkout's own location never matches.
+  .filter((file) => !filters.length || filters.some((filter) => path.relative(root, file).includes(filter)))
   .sort();
 if (!files.length) {
   console.error("run-tests: no test files matched");
