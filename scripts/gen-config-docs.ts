@@ -149,11 +149,11 @@ export function describeOptions(schema: z.ZodType, at = ""): OptionTable {
   return table;
 }
 
-/** The seed's feature sections and the default plugin each becomes (runtime: config/seed.ts). */
-const SEED_SECTIONS: Record<string, { section: string; note: string }> = {
+/** The sectioned format's feature sections and the default plugin each becomes (runtime: config/sectioned.ts). */
+const SECTIONED_SECTIONS: Record<string, { section: string; note: string }> = {
   "auth-apikey": {
     section: "auth",
-    note: "The seed's `auth` section also takes `mode`: `none` leaves authentication off (every caller is the anonymous subject); any other value (the seed writes `apiKey`) loads this plugin with the other keys of `auth` as its options.",
+    note: "The sectioned format's `auth` section also takes `mode`: `none` leaves authentication off (every caller is the anonymous subject); any other value (the sectioned format writes `apiKey`) loads this plugin with the other keys of `auth` as its options.",
   },
   policy: { section: "policy", note: "" },
   ratelimit: {
@@ -162,11 +162,11 @@ const SEED_SECTIONS: Record<string, { section: string; note: string }> = {
   },
   router: {
     section: "routing",
-    note: "The seed's `routing` section is the list of rules itself: `routing[0].upstream` here is `rules[0].upstream`.",
+    note: "The sectioned format's `routing` section is the list of rules itself: `routing[0].upstream` here is `rules[0].upstream`.",
   },
   audit: {
     section: "audit",
-    note: "In the seed format audit runs even without an `audit` section; only `audit.enabled: false` turns it off. Record fields: [audit.md](audit.md).",
+    note: "In the sectioned format audit runs even without an `audit` section; only `audit.enabled: false` turns it off. Record fields: [audit.md](audit.md).",
   },
 };
 
@@ -177,7 +177,7 @@ export interface PluginDoc {
   options: z.ZodType | undefined;
 }
 
-/** The default plugins in the seed's order: every `packages/plugin-*` package's default export. */
+/** The default plugins in the sectioned format's order: every `packages/plugin-*` package's default export. */
 export async function loadDefaultPlugins(): Promise<PluginDoc[]> {
   const dirs = readdirSync(path.join(root, "packages")).filter((dir) => dir.startsWith("plugin-"));
   const plugins: PluginDoc[] = [];
@@ -186,7 +186,7 @@ export async function loadDefaultPlugins(): Promise<PluginDoc[]> {
     const mod = (await import(pathToFileURL(path.join(root, "packages", dir, "src", "index.ts")).href)) as { default: GatewayPlugin };
     plugins.push({ name: mod.default.name, packageName: pkg.name, dir, options: mod.default.options });
   }
-  const order = Object.keys(SEED_SECTIONS);
+  const order = Object.keys(SECTIONED_SECTIONS);
   const rank = (name: string) => (order.includes(name) ? order.indexOf(name) : order.length);
   return plugins.sort((a, b) => rank(a.name) - rank(b.name) || a.name.localeCompare(b.name));
 }
@@ -225,13 +225,13 @@ ${SEARCH_PLACES.map((place) => `- \`${place}\`${place === "package.json" ? " (it
 default-export the config object; \`mcp-gateway.config.ts\` needs the \`typescript\` package
 installed. The gateway logs the file it loaded (\`"msg":"config loaded"\` with its \`config\` path).
 
-## Two forms: the seed's sections or a plugins list
+## Two forms: one section per feature, or a plugins list
 
-**Seed format.** A config without \`plugins\` but with any of the seed's feature sections —
-\`auth\`, \`policy\`, \`rateLimit\`, \`routing\`, \`audit\` — runs on the five default plugins in the
-seed's order: auth-apikey, policy, ratelimit, router, audit. Each section becomes that plugin's
-options unchanged, so the seed's \`config.yml\` runs as it is
-([examples/seed-config](../examples/seed-config/config.yml)) and errors point at \`auth.apiKeys[0]\`.
+**Sectioned format** (the config of the original \`@isanjosgon/mcp-gateway\`). A config without
+\`plugins\` but with any of the feature sections — \`auth\`, \`policy\`, \`rateLimit\`, \`routing\`,
+\`audit\` — runs on the five default plugins in this order: auth-apikey, policy, ratelimit, router,
+audit. Each section becomes that plugin's options unchanged, so a sectioned \`config.yml\` runs as it is
+([examples/sectioned-config](../examples/sectioned-config/config.yml)) and errors point at \`auth.apiKeys[0]\`.
 The tables under [Plugins](#plugins) say which section feeds which plugin.
 
 **Plugins form.** A \`plugins\` list names every stage explicitly, in order
@@ -255,7 +255,7 @@ moves every tap of the plugin to a band (${Object.keys(STAGES)
   .map((name) => `\`${name}\``)
   .join(", ")}) or a number; see [hooks](hooks.md#ordering).
 
-Seed sections and \`plugins\` cannot be combined (a config error names the section). A config with
+Sections and \`plugins\` cannot be combined (a config error names the section). A config with
 neither is a plain proxy: no plugins, every caller is the anonymous subject, every request goes to
 the first upstream.
 
@@ -284,10 +284,10 @@ export interface ConfigDocs {
 function coreSections(): { markdown: string[]; undocumented: string[] } {
   const core = describeOptions(configSchema);
   const json = jsonSchemaOf(configSchema);
-  const seedSections = new Set(Object.values(SEED_SECTIONS).map((seed) => seed.section));
+  const sectionedSections = new Set(Object.values(SECTIONED_SECTIONS).map((sectioned) => sectioned.section));
   const markdown: string[] = [];
   for (const [key, property] of Object.entries(json.properties ?? {})) {
-    if (seedSections.has(key)) continue;
+    if (sectionedSections.has(key)) continue;
     const isList = property.type === "array";
     const rows = core.rows.filter((row) => (isList ? row.path === key : false) || row.path.startsWith(`${key}.`) || row.path.startsWith(`${key}[]`));
     // A list's own row carries its description; an object section gets it as the intro line.
@@ -299,16 +299,16 @@ function coreSections(): { markdown: string[]; undocumented: string[] } {
 
 function pluginSection(plugin: PluginDoc): { markdown: string; undocumented: string[] } {
   const source = `plugin ${plugin.name} (packages/${plugin.dir}/src/options.ts)`;
-  const seed = SEED_SECTIONS[plugin.name];
+  const sectioned = SECTIONED_SECTIONS[plugin.name];
   const heading = `### ${plugin.name}`;
-  const where = seed
-    ? `Package \`${plugin.packageName}\` ([README](../packages/${plugin.dir}/README.md)). Seed section: \`${seed.section}\`; in the plugins form, the entry's \`options\`.`
-    : `Package \`${plugin.packageName}\` ([README](../packages/${plugin.dir}/README.md)). No seed section: list it under \`plugins\`.`;
+  const where = sectioned
+    ? `Package \`${plugin.packageName}\` ([README](../packages/${plugin.dir}/README.md)). Section: \`${sectioned.section}\`; in the plugins form, the entry's \`options\`.`
+    : `Package \`${plugin.packageName}\` ([README](../packages/${plugin.dir}/README.md)). No section: list it under \`plugins\`.`;
   if (!plugin.options) return { markdown: `${heading}\n\n${where}\n\nThis plugin takes no options.`, undocumented: [] };
   const table = describeOptions(plugin.options);
   const undocumented = table.undocumented.map((path) => `${source}: ${path}`);
   if (!table.description) undocumented.unshift(`${source}: (the options schema itself)`);
-  const parts = [heading, table.description ? `${table.description}.` : "", where, seed?.note ?? "", renderTable(table.rows)];
+  const parts = [heading, table.description ? `${table.description}.` : "", where, sectioned?.note ?? "", renderTable(table.rows)];
   return { markdown: parts.filter(Boolean).join("\n\n"), undocumented };
 }
 
@@ -319,7 +319,7 @@ export async function renderConfigDocs(): Promise<ConfigDocs> {
     INTRO(),
     "## Core options",
     ...core.markdown,
-    "## Plugins\n\nOptions of the default plugins. Paths are relative to the plugin's options: in the seed format prefix the section (`auth.apiKeys[0].tenant`), in the plugins form the entry (`plugins[0].options.apiKeys[0].tenant`).",
+    "## Plugins\n\nOptions of the default plugins. Paths are relative to the plugin's options: in the sectioned format prefix the section (`auth.apiKeys[0].tenant`), in the plugins form the entry (`plugins[0].options.apiKeys[0].tenant`).",
     ...plugins.map((plugin) => plugin.markdown),
   ].join("\n\n");
   return { markdown: `${markdown}\n`, undocumented: [...core.undocumented, ...plugins.flatMap((plugin) => plugin.undocumented)] };

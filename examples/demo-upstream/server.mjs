@@ -37,7 +37,7 @@ export async function startDemoUpstream({ port = 9000, host = "127.0.0.1" } = {}
       res.writeHead(404).end();
       return;
     }
-    // The seed README's curl walk-through sends `Accept: application/json` alone; the SDK wants
+    // The sectioned format README's curl walk-through sends `Accept: application/json` alone; the SDK wants
     // both types, so this demo answers such clients with plain JSON (enableJsonResponse below).
     const accept = req.headers.accept ?? "";
     if (req.method === "POST" && !accept.includes("text/event-stream")) req.headers.accept = "application/json, text/event-stream";

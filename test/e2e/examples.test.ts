@@ -237,12 +237,12 @@ describe("examples/docker-compose", () => {
     assert.match(gatewayStage, /^CMD \["node", "src\/cli\.js", "start", "-c", "\/config\/config\.yml"\]$/m);
   });
 
-  it("mounts the seed's quick-start config, pointed at the mcp-dummy service", async () => {
+  it("mounts the sectioned format's quick-start config, pointed at the mcp-dummy service", async () => {
     const mounted = parse(await readFile(path.join(composeDir, "config.yml"), "utf8")) as { upstreams: { url: string }[] };
-    const seed = parse(await readFile(example("seed-config", "config.yml"), "utf8")) as { upstreams: { url: string }[] };
+    const sectioned = parse(await readFile(example("sectioned-config", "config.yml"), "utf8")) as { upstreams: { url: string }[] };
     assert.equal(mounted.upstreams[0]!.url, "http://mcp-dummy:9000/mcp");
-    seed.upstreams[0]!.url = "http://mcp-dummy:9000/mcp";
-    assert.deepEqual(mounted, seed);
+    sectioned.upstreams[0]!.url = "http://mcp-dummy:9000/mcp";
+    assert.deepEqual(mounted, sectioned);
   });
 
   describe("src/cli.js, in a layout mirroring the image (WORKDIR with src/ and node_modules/)", () => {
@@ -274,7 +274,7 @@ describe("examples/docker-compose", () => {
       assert.deepEqual([validate.code, validate.stdout.trim()], [0, "OK"], validate.stderr);
     });
 
-    it("routes -c /config/config.yml prints the upstream and the seed's catch-all rule", () => {
+    it("routes -c /config/config.yml prints the upstream and the sectioned format's catch-all rule", () => {
       assert.equal(routes.code, 0, routes.stderr);
       assert.match(routes.stdout, /mcp-local {2}http:\/\/mcp-dummy:9000\/mcp/);
       assert.match(routes.stdout, /1\. method=\* -> mcp-local/);

@@ -7,7 +7,7 @@
  * - "picked": the runtime, the five plugins and the in-house plugin, named by package name in a
  *   `plugins:` list (the bin is the runtime's);
  * - "meta": `@mcp-gateway/gateway` alone (its siblings come from their tarballs through npm
- *   `overrides`, as they would from the registry), running the seed's config format.
+ *   `overrides`, as they would from the registry), running the sectioned format's config format.
  *
  * Needs the packages built (`npm test` runs `tsc -b` first) and third-party dependencies from the
  * npm cache or registry.
@@ -388,7 +388,7 @@ plugins:
 
     before(async () => {
       const configFile = path.join(meta, "config.yml");
-      // The seed's format: no plugins list, its sections map onto the five default plugins.
+      // The sectioned format: no plugins list, its sections map onto the five default plugins.
       await writeFile(
         configFile,
         `server:
@@ -427,16 +427,16 @@ audit:
 
     after(() => gateway?.stop());
 
-    it("runs the seed's config format with the default plugins it brings", async () => {
+    it("runs the sectioned format's config format with the default plugins it brings", async () => {
       const { client, close } = await connectLegacyClient(gateway.url, { headers: { Authorization: `Bearer ${API_KEY}` } });
       try {
         assert.equal(client.getServerVersion()?.name, "demo-upstream");
-        const result = await client.callTool({ name: "echo", arguments: { message: "seed format" } });
-        assert.equal(firstText(result), "seed format");
+        const result = await client.callTool({ name: "echo", arguments: { message: "sectioned format" } });
+        assert.equal(firstText(result), "sectioned format");
       } finally {
         await close();
       }
-      await gateway.waitForLog("the seed-format audit record", auditOf("local-dev", "echo"));
+      await gateway.waitForLog("the sectioned-format audit record", auditOf("local-dev", "echo"));
 
       const anonymous = await fetch(gateway.url, {
         method: "POST",

@@ -1,4 +1,4 @@
-/** The environment audit records name: MCP_GATEWAY_ENV, then NODE_ENV, then "development" (the seed's order). */
+/** The environment audit records name: MCP_GATEWAY_ENV, then NODE_ENV, then "development" (the sectioned format's order). */
 export function resolveEnvironment(env: Readonly<Record<string, string | undefined>>): string {
   return env.MCP_GATEWAY_ENV || env.NODE_ENV || "development";
 }

@@ -1,7 +1,7 @@
 import { z } from "@mcp-gateway/runtime/plugin";
 
 /**
- * The seed's `audit` section (`enabled`, `environments`) is accepted unchanged;
+ * The sectioned format's `audit` section (`enabled`, `environments`) is accepted unchanged;
  * `destination` is an addition with a default.
  */
 export const optionsSchema = z.strictObject({

@@ -191,22 +191,22 @@ describe("audit environments", () => {
       await gw.close();
     }
   }
-  const seedExample = { enabled: true, environments: ["production", "staging"] };
+  const sectionedExample = { enabled: true, environments: ["production", "staging"] };
 
   it("records in a listed environment, naming it", async () => {
-    const records = await recordsFor(seedExample, { MCP_GATEWAY_ENV: "staging", NODE_ENV: "production" });
+    const records = await recordsFor(sectionedExample, { MCP_GATEWAY_ENV: "staging", NODE_ENV: "production" });
     assert.equal(records.length, 1);
     assert.equal(records[0]?.environment, "staging");
   });
 
   it("falls back to NODE_ENV when MCP_GATEWAY_ENV is not set", async () => {
-    const records = await recordsFor(seedExample, { NODE_ENV: "production" });
+    const records = await recordsFor(sectionedExample, { NODE_ENV: "production" });
     assert.equal(records[0]?.environment, "production");
   });
 
   it("writes nothing in an environment that is not listed (development when nothing is set)", async () => {
-    assert.deepEqual(await recordsFor(seedExample, {}), []);
-    assert.deepEqual(await recordsFor(seedExample, { NODE_ENV: "test" }), []);
+    assert.deepEqual(await recordsFor(sectionedExample, {}), []);
+    assert.deepEqual(await recordsFor(sectionedExample, { NODE_ENV: "test" }), []);
   });
 
   it('records everywhere with ["*"]', async () => {
@@ -219,7 +219,7 @@ describe("audit environments", () => {
   });
 });
 
-describe("audit from the seed's audit section", () => {
+describe("audit from the sectioned format's audit section", () => {
   it("loads the plugin by name with the section as its options", async () => {
     const gw = await startTestGateway({ config: { audit: { enabled: true, environments: ["*"] } }, env: {} });
     try {
@@ -236,7 +236,7 @@ describe("audit from the seed's audit section", () => {
     }
   });
 
-  it("audits by default when the seed config has other sections but no audit section", async () => {
+  it("audits by default when the sectioned format config has other sections but no audit section", async () => {
     const gw = await startTestGateway({ config: { rateLimit: { defaultRpm: 60 } }, env: {} });
     try {
       assert.ok(gw.gateway.plugins.some(({ plugin }) => plugin.name === "audit"));

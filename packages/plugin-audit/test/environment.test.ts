@@ -22,7 +22,7 @@ describe("audit environment", () => {
 });
 
 describe("audit options", () => {
-  it("accept the seed's audit section unchanged, defaulting to every environment on the gateway's logger", () => {
+  it("accept the sectioned format's audit section unchanged, defaulting to every environment on the gateway's logger", () => {
     assert.deepEqual(optionsSchema.parse({ enabled: true, environments: ["production", "staging"] }), {
       enabled: true,
       environments: ["production", "staging"],

@@ -15,7 +15,7 @@ function subjectOf(entry: StoredKey): Subject {
 }
 
 /**
- * API key authentication (the seed's `auth.mode: apiKey`). A request with a known key gets its
+ * API key authentication (the sectioned format's `auth.mode: apiKey`). A request with a known key gets its
  * tenant and client as subject; with an unknown key, 401; with no key of this plugin's kind, the
  * plugin passes and leaves its challenge, so another auth plugin may still identify the caller.
  */

@@ -57,7 +57,7 @@ describe("auth-apikey in a gateway", () => {
   });
   after(() => gw.close());
 
-  it("accepts a key in each of the seed's four header styles and sets tenant, client and apiKeyId", async () => {
+  it("accepts a key in each of the sectioned format's four header styles and sets tenant, client and apiKeyId", async () => {
     const styles: Record<string, string>[] = [{ authorization: "Bearer dev_key_1" }, { authorization: "Api-Key dev_key_1" }, { "x-api-key": "dev_key_1" }, { "api-key": "dev_key_1" }];
     for (const headers of styles) {
       probe.seen.length = 0;
@@ -202,12 +202,12 @@ describe("auth-apikey with Bearer left to another scheme", () => {
   });
 });
 
-describe("auth-apikey from the seed's auth section", () => {
-  const seedConfig = (auth: Record<string, unknown>) => ({ auth, audit: { enabled: false } });
+describe("auth-apikey from the sectioned format's auth section", () => {
+  const sectionedConfig = (auth: Record<string, unknown>) => ({ auth, audit: { enabled: false } });
 
-  it("runs a seed config unchanged, with ${ENV} keys resolved at startup", async () => {
+  it("runs a sectioned config unchanged, with ${ENV} keys resolved at startup", async () => {
     const gw = await startTestGateway({
-      config: seedConfig({ mode: "apiKey", apiKeys: [{ id: "local-dev-key", key: "${DEV_KEY}", tenant: "client", client: "local-dev" }] }),
+      config: sectionedConfig({ mode: "apiKey", apiKeys: [{ id: "local-dev-key", key: "${DEV_KEY}", tenant: "client", client: "local-dev" }] }),
       env: { DEV_KEY: "from-env" },
     });
     try {
@@ -222,9 +222,9 @@ describe("auth-apikey from the seed's auth section", () => {
     }
   });
 
-  it("names the seed path of an invalid key entry", async () => {
+  it("names the sectioned format path of an invalid key entry", async () => {
     await assert.rejects(
-      startTestGateway({ config: seedConfig({ mode: "apiKey", apiKeys: [{ keyHash: "sha256:REPLACE_ME", tenant: "t", client: "c" }] }) }),
+      startTestGateway({ config: sectionedConfig({ mode: "apiKey", apiKeys: [{ keyHash: "sha256:REPLACE_ME", tenant: "t", client: "c" }] }) }),
       (err: Error & { code?: string }) => {
         assert.equal(err.code, "MCPGW_ERR_PLUGIN_OPTIONS");
         assert.match(err.message, /plugin "auth-apikey" declared in .* at auth: auth\.apiKeys\[0\]\.keyHash: expected "sha256:"/);

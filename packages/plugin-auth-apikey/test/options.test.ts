@@ -12,7 +12,7 @@ function issues(options: unknown): string[] {
 }
 
 describe("auth-apikey options", () => {
-  it("accept the seed's auth section without its mode, with the four header styles on by default", () => {
+  it("accept the sectioned format's auth section without its mode, with the four header styles on by default", () => {
     const options = optionsSchema.parse({ apiKeys: [{ id: "local-dev-key", key: "dev_key_1", tenant: "client", client: "local-dev" }] });
     assert.deepEqual(options.schemes, ["Bearer", "Api-Key"]);
     assert.deepEqual(options.headers, ["x-api-key", "api-key"]);

@@ -10,7 +10,7 @@ export { optionsSchema, type PolicyOptions } from "./options.js";
 export { compilePolicy, type Policy, type SubjectPolicy } from "./match-policy.js";
 
 /**
- * The seed's policy engine: allow/deny globs per tenant and client, deny beating allow, every
+ * The sectioned format's policy engine: allow/deny globs per tenant and client, deny beating allow, every
  * call of a batch checked. Discovery lists are filtered to what the caller may use.
  */
 export default definePlugin({

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SEED_POLICY } from "./seed-policy.ts";
+import { SECTIONED_POLICY } from "./sectioned-policy.ts";
 import { after, before, describe, it } from "node:test";
 import { definePlugin } from "@mcp-gateway/runtime";
 import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
@@ -12,8 +12,8 @@ type ErrorBody = { jsonrpc: string; id: unknown; error: { code: number; message:
 
 const call = (id: number | string, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
 
-/** The seed's README config, with a second key whose caller no rule names. */
-const SEED_CONFIG = {
+/** The sectioned format's README config, with a second key whose caller no rule names. */
+const SECTIONED_CONFIG = {
   auth: {
     mode: "apiKey",
     apiKeys: [
@@ -21,15 +21,15 @@ const SEED_CONFIG = {
       { id: "stranger-key", key: "stranger", tenant: "client", client: "stranger" },
     ],
   },
-  policy: SEED_POLICY,
+  policy: SECTIONED_POLICY,
   audit: { enabled: false },
 };
 const DEV = { authorization: "Bearer dev_key_1" };
 
-describe("policy from the seed's config, through a gateway", () => {
+describe("policy from the sectioned format's config, through a gateway", () => {
   let gw: TestGateway;
   before(async () => {
-    gw = await startTestGateway({ config: SEED_CONFIG });
+    gw = await startTestGateway({ config: SECTIONED_CONFIG });
   });
   after(() => gw.close());
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { SEED_POLICY } from "./seed-policy.ts";
+import { SECTIONED_POLICY } from "./sectioned-policy.ts";
 import { describe, it } from "node:test";
 import { describeMessage } from "@mcp-gateway/runtime";
 import { compilePolicy, type CallFacts } from "../src/match-policy.js";
@@ -12,11 +12,11 @@ const LOCAL_DEV = { tenant: "client", client: "local-dev" };
 const request = (method: string, params?: Record<string, unknown>): CallFacts => describeMessage({ jsonrpc: "2.0", id: 1, method, ...(params ? { params } : {}) });
 const tool = (name: string) => request("tools/call", { name });
 
-const SEED = SEED_POLICY;
+const SECTIONED = SECTIONED_POLICY;
 
 describe("policy decisions", () => {
-  it("allows what the seed's example allows", () => {
-    const rules = policyOf(SEED).forSubject(LOCAL_DEV);
+  it("allows what the sectioned format's example allows", () => {
+    const rules = policyOf(SECTIONED).forSubject(LOCAL_DEV);
     assert.equal(rules.denial(request("initialize")), undefined);
     assert.equal(rules.denial(tool("echo")), undefined);
     assert.equal(rules.denial(request("resources/read", { uri: "file:///etc/hosts" })), undefined);
@@ -24,9 +24,9 @@ describe("policy decisions", () => {
   });
 
   it("denies by default what no rule allows, saying what and for whom", () => {
-    const rules = policyOf(SEED).forSubject(LOCAL_DEV);
+    const rules = policyOf(SECTIONED).forSubject(LOCAL_DEV);
     assert.equal(rules.denial(request("logging/setLevel")), 'method "logging/setLevel" is not allowed for client/local-dev');
-    assert.equal(policyOf(SEED).forSubject({ tenant: "other", client: "local-dev" }).denial(request("initialize")), 'method "initialize" is not allowed for other/local-dev');
+    assert.equal(policyOf(SECTIONED).forSubject({ tenant: "other", client: "local-dev" }).denial(request("initialize")), 'method "initialize" is not allowed for other/local-dev');
   });
 
   it("keeps each caller's merged rules apart, also past the number of callers it keeps", () => {
@@ -45,7 +45,7 @@ describe("policy decisions", () => {
   });
 
   it("lets a deny beat an allow, within a rule and across rules", () => {
-    assert.equal(policyOf(SEED).forSubject(LOCAL_DEV).denial(tool("rm")), 'tool "rm" is denied for client/local-dev');
+    assert.equal(policyOf(SECTIONED).forSubject(LOCAL_DEV).denial(tool("rm")), 'tool "rm" is denied for client/local-dev');
     const across = policyOf({
       rules: [
         { allow: { methods: ["*"], tools: ["*"] } },

@@ -5,7 +5,7 @@ import policy from "../src/index.js";
 import { optionsSchema } from "../src/options.js";
 
 describe("policy options", () => {
-  it("accept the seed's policy section and default to deny with list filtering on", () => {
+  it("accept the sectioned format's policy section and default to deny with list filtering on", () => {
     const options = optionsSchema.parse({ rules: [{ subject: { tenant: "client", client: "local-dev" }, allow: { methods: ["initialize"], tools: ["*"] } }] });
     assert.equal(options.default, "deny");
     assert.equal(options.filterLists, true);
@@ -23,7 +23,7 @@ describe("policy options", () => {
     assert.deepEqual(optionsSchema.safeParse({ default: "permit" }).error?.issues[0]?.path, ["default"]);
   });
 
-  it("name the seed's policy section in a load error", async () => {
+  it("name the sectioned format's policy section in a load error", async () => {
     await assert.rejects(
       startTestGateway({ config: { policy: { default: "deny", rules: [{ deny: { methods: "tools/call" } }] }, audit: { enabled: false } } }),
       (err: Error & { code?: string }) => {

@@ -13,7 +13,7 @@ const limit = z
   .describe("A limit: calls per minute, or { rpm, burst }");
 
 /**
- * The seed's `rateLimit` section (`keyPrefix`, `defaultRpm`, `byMethod`) is accepted unchanged;
+ * The sectioned format's `rateLimit` section (`keyPrefix`, `defaultRpm`, `byMethod`) is accepted unchanged;
  * the other options are additions with defaults.
  */
 export const optionsSchema = z.strictObject({

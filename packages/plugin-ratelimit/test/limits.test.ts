@@ -8,7 +8,7 @@ const plan = (input: RateLimitOptionsInput, calls: Parameters<ReturnType<typeof 
   compileLimits(optionsSchema.parse(input), prefix).plan(subject, calls);
 
 describe("options", () => {
-  it("accept the seed's rateLimit section unchanged", () => {
+  it("accept the sectioned format's rateLimit section unchanged", () => {
     const options = optionsSchema.parse({ keyPrefix: "mcp-gateway", defaultRpm: 600, byMethod: { "tools/call": 120 } });
     assert.deepEqual(options, { keyPrefix: "mcp-gateway", defaultRpm: 600, byMethod: { "tools/call": 120 }, byTool: {}, failOpen: false });
   });

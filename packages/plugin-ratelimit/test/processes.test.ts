@@ -12,8 +12,8 @@ import { redisSkipReason, startRedisServer, type RedisServer } from "../../../te
 import { CLI_BIN, spawnGateway, type SpawnedGateway } from "../../../test/helpers/spawn-gateway.ts";
 import { countOf, toolsList } from "./support.ts";
 
-/** The seed's config format, as an operator writes it: no plugins list, a rateLimit section. */
-function seedConfig(upstreamUrl: string, keyPrefix: string) {
+/** The sectioned format's config format, as an operator writes it: no plugins list, a rateLimit section. */
+function sectionedConfig(upstreamUrl: string, keyPrefix: string) {
   return {
     server: { host: "127.0.0.1", port: 0 },
     upstreams: [{ name: "echo", type: "http", url: upstreamUrl }],
@@ -34,7 +34,7 @@ describe("ratelimit across two gateway processes", { skip: redisSkipReason() }, 
     upstream = await startEchoUpstream();
     dir = mkdtempSync(path.join(tmpdir(), "mcpgw-ratelimit-"));
     const configFile = path.join(dir, "mcp-gateway.config.json");
-    writeFileSync(configFile, JSON.stringify(seedConfig(upstream.url, keyPrefix)));
+    writeFileSync(configFile, JSON.stringify(sectionedConfig(upstream.url, keyPrefix)));
     const env: NodeJS.ProcessEnv = { ...process.env, REDIS_URL: redis.url };
     delete env.RATE_LIMIT_KEY_PREFIX;
     gateways.push(await spawnGateway(configFile, { env }), await spawnGateway(configFile, { env }));
@@ -63,7 +63,7 @@ describe("ratelimit across two gateway processes", { skip: redisSkipReason() }, 
     assert.equal(upstream.requests.length, 8);
   });
 
-  it("keep the bucket in Redis under the seed's key shape", async () => {
+  it("keep the bucket in Redis under the sectioned format's key shape", async () => {
     const probe = new Redis(redis.url);
     try {
       assert.deepEqual(await probe.keys(`${keyPrefix}:*`), [`${keyPrefix}:rate:anonymous:anonymous:tools/list`]);
@@ -91,7 +91,7 @@ describe("a gateway process whose REDIS_URL is unreachable", () => {
     const { port } = probe.address() as { port: number };
     await new Promise<void>((resolve) => probe.close(() => resolve()));
     const configFile = path.join(dir, "mcp-gateway.config.json");
-    writeFileSync(configFile, JSON.stringify(seedConfig(upstream.url, "unreachable")));
+    writeFileSync(configFile, JSON.stringify(sectionedConfig(upstream.url, "unreachable")));
 
     const child = spawn(process.execPath, [CLI_BIN, "start", "-c", configFile], {
       env: { ...process.env, REDIS_URL: `redis://default:hunter2@127.0.0.1:${port}` },

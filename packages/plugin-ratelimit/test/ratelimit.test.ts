@@ -131,7 +131,7 @@ describe("ratelimit (memory store) through a real gateway", () => {
   });
 });
 
-describe("ratelimit from the seed's rateLimit section", () => {
+describe("ratelimit from the sectioned format's rateLimit section", () => {
   let gw: TestGateway;
   before(async () => {
     gw = await startTestGateway({
@@ -151,7 +151,7 @@ describe("ratelimit from the seed's rateLimit section", () => {
     assert.equal((await gw.post(toolsList(3))).status, 200);
   });
 
-  it("names the seed path of an invalid option", async () => {
+  it("names the sectioned format path of an invalid option", async () => {
     await assert.rejects(startTestGateway({ config: { rateLimit: { defaultRpm: "fast" } }, env: {} }), (err: Error & { code?: string }) => {
       assert.equal(err.code, "MCPGW_ERR_PLUGIN_OPTIONS");
       assert.match(err.message, /rateLimit\.defaultRpm/);

@@ -9,7 +9,7 @@ export { optionsSchema, type RouterOptions } from "./options.js";
 export { compileRouter, type Router } from "./match-route.js";
 
 /**
- * The seed's routing: the first rule matching the request's method, tool, resource or prompt
+ * The sectioned format's routing: the first rule matching the request's method, tool, resource or prompt
  * names its upstream; without a match the runtime uses the first upstream. With federation,
  * catch-all rules do not claim calls to a named tool, prompt or resource: its owner serves them.
  */

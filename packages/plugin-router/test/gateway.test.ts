@@ -11,8 +11,8 @@ import router from "../src/index.js";
 
 const UPSTREAMS = ["mcp-math", "mcp-kb", "mcp-reports"];
 
-/** The seed README's three-upstream routing example. */
-const SEED_ROUTING = [
+/** The sectioned format README's three-upstream routing example. */
+const SECTIONED_ROUTING = [
   { match: { method: "tools/call", tool: "math.*" }, upstream: "mcp-math" },
   { match: { method: "tools/call", tool: "kb.*" }, upstream: "mcp-kb" },
   { match: { method: "tools/call", tool: "reports.*" }, upstream: "mcp-reports" },
@@ -21,7 +21,7 @@ const SEED_ROUTING = [
 
 const call = (id: number | string, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name } });
 
-describe("router from the seed's routing section, through a gateway (federation off)", () => {
+describe("router from the sectioned format's routing section, through a gateway (federation off)", () => {
   const echoes = new Map<string, EchoUpstream>();
   let gw: TestGateway;
   /** Names of the upstreams that received a request since the last call. */
@@ -36,7 +36,7 @@ describe("router from the seed's routing section, through a gateway (federation 
     gw = await startTestGateway({
       config: {
         upstreams: UPSTREAMS.map((name) => ({ name, url: echoes.get(name)!.url })),
-        routing: SEED_ROUTING,
+        routing: SECTIONED_ROUTING,
         audit: { enabled: false },
         // The echo upstreams are not MCP servers: these tests see the rules alone decide, as they
         // do when no session spans upstreams. federation.test.ts covers the automatic federation.
@@ -107,7 +107,7 @@ describe("router refuses an unknown upstream at load", () => {
     { match: { method: "*" }, upstream: "x" },
   ];
 
-  it("naming the seed's routing path", async () => {
+  it("naming the sectioned format's routing path", async () => {
     await assert.rejects(startTestGateway({ config: { upstreams, routing: rules, audit: { enabled: false } } }), (err: Error & { code?: string }) => {
       assert.equal(err.code, "MCPGW_ERR_PLUGIN_OPTIONS");
       assert.match(err.message, /^plugin "router" declared in .* at routing: routing\[2\]\.upstream: unknown upstream "x" \(known: a, b\)$/);
@@ -131,10 +131,10 @@ describe("mcp-gateway routes", () => {
   });
   after(() => rm(dir, { recursive: true, force: true }));
 
-  it("prints the upstreams, then the seed's rules in order with their targets", async () => {
+  it("prints the upstreams, then the sectioned format's rules in order with their targets", async () => {
     const config = {
       upstreams: UPSTREAMS.map((name, index) => ({ name, url: `http://10.0.0.1${index + 1}:9000/mcp`, timeoutMs: 30000 })),
-      routing: SEED_ROUTING,
+      routing: SECTIONED_ROUTING,
       audit: { enabled: false },
     };
     const file = path.join(dir, "config.json");

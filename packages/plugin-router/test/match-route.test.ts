@@ -11,8 +11,8 @@ const request = (method: string, names: Partial<CallFacts> = {}): CallFacts => (
 const named = (method: string, kind: TargetKind, name: string) => request(method, { target: { kind, name } });
 const tool = (name: string) => named("tools/call", "tool", name);
 
-/** The seed README's three-upstream example. */
-const SEED_ROUTING = [
+/** The sectioned format README's three-upstream example. */
+const SECTIONED_ROUTING = [
   { match: { method: "tools/call", tool: "math.*" }, upstream: "mcp-math" },
   { match: { method: "tools/call", tool: "kb.*" }, upstream: "mcp-kb" },
   { match: { method: "tools/call", tool: "reports.*" }, upstream: "mcp-reports" },
@@ -20,8 +20,8 @@ const SEED_ROUTING = [
 ];
 
 describe("routing rules", () => {
-  it("routes the seed's example: tools by name prefix, everything else to the catch-all", () => {
-    const router = routerOf(SEED_ROUTING);
+  it("routes the sectioned format's example: tools by name prefix, everything else to the catch-all", () => {
+    const router = routerOf(SECTIONED_ROUTING);
     assert.equal(router.route([tool("math.add")]), "mcp-math");
     assert.equal(router.route([tool("kb.search")]), "mcp-kb");
     assert.equal(router.route([tool("reports.weekly")]), "mcp-reports");
@@ -77,7 +77,7 @@ describe("routing rules", () => {
   });
 
   it("sends a request with no method to match (GET, DELETE, responses) to the first catch-all rule", () => {
-    const router = routerOf(SEED_ROUTING);
+    const router = routerOf(SECTIONED_ROUTING);
     assert.equal(router.route([]), "mcp-reports");
     assert.equal(router.route([{ kind: "response" }]), "mcp-reports");
     assert.equal(routerOf([{ match: {}, upstream: "all" }]).route([]), "all");
@@ -87,11 +87,11 @@ describe("routing rules", () => {
 
 describe("routing rules against the configured upstreams", () => {
   it("accepts rules that name configured upstreams", () => {
-    assert.doesNotThrow(() => checkUpstreams(rulesOf(SEED_ROUTING), ["mcp-math", "mcp-kb", "mcp-reports"]));
+    assert.doesNotThrow(() => checkUpstreams(rulesOf(SECTIONED_ROUTING), ["mcp-math", "mcp-kb", "mcp-reports"]));
   });
 
   it("names the first rule with an unknown upstream, and the known ones", () => {
-    assert.throws(() => checkUpstreams(rulesOf(SEED_ROUTING), ["mcp-math", "mcp-reports"]), {
+    assert.throws(() => checkUpstreams(rulesOf(SECTIONED_ROUTING), ["mcp-math", "mcp-reports"]), {
       name: "UnknownUpstreamError",
       message: 'unknown upstream "mcp-kb" (known: mcp-math, mcp-reports)',
       optionPath: ["rules", 1, "upstream"],
@@ -101,7 +101,7 @@ describe("routing rules against the configured upstreams", () => {
 
 describe("routes table", () => {
   it("describes each rule's given match fields in order, an empty match as method=*", () => {
-    assert.deepEqual(describeRoutes(rulesOf([...SEED_ROUTING.slice(0, 1), { match: {}, upstream: "all" }])), [
+    assert.deepEqual(describeRoutes(rulesOf([...SECTIONED_ROUTING.slice(0, 1), { match: {}, upstream: "all" }])), [
       { match: { method: "tools/call", tool: "math.*" }, upstream: "mcp-math" },
       { match: { method: "*" }, upstream: "all" },
     ]);

@@ -4,7 +4,7 @@ import { compileGlobs } from "@mcp-gateway/runtime";
 import { optionsSchema } from "../src/options.js";
 
 describe("router options", () => {
-  it("accept the seed's routing list as rules", () => {
+  it("accept the sectioned format's routing list as rules", () => {
     const options = optionsSchema.parse({ rules: [{ match: { method: "tools/call", tool: "math.*" }, upstream: "mcp-math" }, { match: { method: "*" }, upstream: "x" }] });
     assert.equal(options.rules.length, 2);
   });

@@ -14,7 +14,7 @@ export interface Subject {
   claims?: Readonly<Record<string, unknown>>;
 }
 
-/** The subject of every caller when no auth plugin is configured (the seed's `auth.mode: none`). */
+/** The subject of every caller when no auth plugin is configured (the sectioned format's `auth.mode: none`). */
 export const ANONYMOUS: Readonly<Subject> = Object.freeze({ tenant: "anonymous", client: "anonymous" });
 
 export type JsonRpcId = string | number | null;

@@ -6,7 +6,7 @@ import Fastify, { LogController } from "fastify";
 import type { DestinationStream, Logger } from "pino";
 import type { GatewayConfig } from "./config/schema.js";
 import { formatPath } from "./config/format-path.js";
-import { isSeedConfig, seedPlugins } from "./config/seed.js";
+import { isSectionedConfig, sectionedPlugins } from "./config/sectioned.js";
 import { answerClientError, createEndpoint } from "./endpoint.js";
 import { GatewayError, StartupError } from "./errors.js";
 import { createDispatcher, effectiveFederation, type EffectiveFederation } from "./dispatch/select.js";
@@ -60,8 +60,8 @@ export interface Gateway {
 
 function pluginSpecs(config: GatewayConfig): PluginSpec[] {
   if (config.plugins) return config.plugins.map(normaliseEntry);
-  if (!isSeedConfig(config)) return [];
-  return seedPlugins(config).map(({ entry, section }) => {
+  if (!isSectionedConfig(config)) return [];
+  return sectionedPlugins(config).map(({ entry, section }) => {
     const [name, options] = entry as [string, Record<string, unknown>];
     return {
       name,

@@ -15,11 +15,11 @@ export interface PluginSpec {
   name: string;
   options: Record<string, unknown>;
   stage: StageName | number | undefined;
-  /** Where the entry was declared, for messages: `plugins[2]` or the seed section `auth`. */
+  /** Where the entry was declared, for messages: `plugins[2]` or the section `auth`. */
   declaredAt: string;
   /** Path prefix for option errors, e.g. `plugins[2].options` or `auth`. */
   optionsPath: readonly PropertyKey[];
-  /** Drops a wrapper key from option error paths (the seed's `routing` list becomes `rules`). */
+  /** Drops a wrapper key from option error paths (the sectioned format's `routing` list becomes `rules`). */
   unwrap?: string;
 }
 

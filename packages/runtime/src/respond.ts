@@ -21,7 +21,7 @@ function errorObject(err: GatewayError): Record<string, unknown> {
 }
 
 /**
- * The seed's error shape: a JSON-RPC error echoing the request id, or an array with one
+ * The sectioned format's error shape: a JSON-RPC error echoing the request id, or an array with one
  * error per request of a batch.
  */
 export function errorBody(err: GatewayError, messages: readonly unknown[], calls: readonly McpCall[], batch: boolean): string {

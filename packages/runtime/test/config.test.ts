@@ -5,7 +5,7 @@ import { parseConfig } from "../src/config/load.js";
 const base = { upstreams: [{ name: "a", url: "http://127.0.0.1:9000/mcp" }] };
 
 describe("config validation", () => {
-  it("fills defaults, with the seed's forward list plus the modern mirrored headers", () => {
+  it("fills defaults, with the sectioned format's forward list plus the modern mirrored headers", () => {
     const config = parseConfig(base, "gw.yaml", {});
     assert.equal(config.server.path, "/mcp");
     assert.equal(config.server.bodyLimit, 2 * 1024 * 1024);
@@ -44,7 +44,7 @@ describe("config validation", () => {
     assert.throws(() => parseConfig({ upstreams: [base.upstreams[0], base.upstreams[0]] }, "gw.yaml", {}), /upstreams\[1\]\.name: duplicate/);
   });
 
-  it("refuses seed sections next to a plugins list", () => {
-    assert.throws(() => parseConfig({ ...base, plugins: ["router"], routing: [] }, "gw.yaml", {}), /routing: seed section/);
+  it("refuses sections of the sectioned format next to a plugins list", () => {
+    assert.throws(() => parseConfig({ ...base, plugins: ["router"], routing: [] }, "gw.yaml", {}), /routing: section/);
   });
 });

@@ -5,7 +5,7 @@ import { compileGlobs, globError } from "../src/glob.js";
 const matches = (pattern: string, value: string) => compileGlobs([pattern])(value);
 
 describe("globs for MCP names", () => {
-  it("lets * match any characters, slashes and leading dots included, as the seed's catch-all expects", () => {
+  it("lets * match any characters, slashes and leading dots included, as the sectioned format's catch-all expects", () => {
     for (const value of ["tools/call", "notifications/tools/list_changed", "file:///docs/a/b.md", ".hidden"]) {
       assert.ok(matches("*", value), value);
     }

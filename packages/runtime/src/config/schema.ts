@@ -2,7 +2,7 @@ import { z } from "zod";
 import { isSessionKey } from "./session-keys.js";
 import { STAGES } from "../stages.js";
 
-/** The seed's forwarded headers, plus the modern mirrored ones. Patterns allow a trailing `*`. */
+/** The sectioned format's forwarded headers, plus the modern mirrored ones. Patterns allow a trailing `*`. */
 export const DEFAULT_FORWARD_HEADERS = Object.freeze([
   "accept",
   "content-type",
@@ -218,13 +218,13 @@ export const configSchema = z
       .prefault({})
       .describe("pino JSON logs on stdout"),
     federation: federationSchema.optional(),
-    plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the seed sections are used"),
-    // The seed's feature sections: each becomes a default plugin's options and is validated by it.
-    auth: z.record(z.string(), z.unknown()).optional().describe("Seed format: mode (apiKey | none) plus the auth-apikey plugin's options"),
-    policy: z.record(z.string(), z.unknown()).optional().describe("Seed format: the policy plugin's options"),
-    rateLimit: z.record(z.string(), z.unknown()).optional().describe("Seed format: the ratelimit plugin's options"),
-    routing: z.array(z.unknown()).optional().describe("Seed format: the router plugin's rules"),
-    audit: z.record(z.string(), z.unknown()).optional().describe("Seed format: the audit plugin's options; audit runs unless enabled is false"),
+    plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the sections of the sectioned format are used"),
+    // The sectioned format's feature sections: each becomes a default plugin's options and is validated by it.
+    auth: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: mode (apiKey | none) plus the auth-apikey plugin's options"),
+    policy: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: the policy plugin's options"),
+    rateLimit: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: the ratelimit plugin's options"),
+    routing: z.array(z.unknown()).optional().describe("Sectioned format: the router plugin's rules"),
+    audit: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: the audit plugin's options; audit runs unless enabled is false"),
   })
   .superRefine((config, ctx) => {
     const names = new Set(config.upstreams.map((upstream) => upstream.name));
@@ -239,7 +239,7 @@ export const configSchema = z
           ctx.addIssue({
             code: "custom",
             path: [section],
-            message: `seed section "${section}" cannot be combined with a plugins list; give it as that plugin's options`,
+            message: `section "${section}" cannot be combined with a plugins list; give it as that plugin's options`,
           });
         }
       }

@@ -35,7 +35,7 @@ export function compileAllowlist(patterns: readonly string[]): HeaderAllowlist {
 
 /** Patterns in the allowlist that name a credential or hop-by-hop header: ignored, with a warning. */
 export function forbiddenForwardPatterns(patterns: readonly string[]): string[] {
-  // content-length is harmless to list (the seed's own list never did); the rest never goes upstream.
+  // content-length is harmless to list (the sectioned format's own list never did); the rest never goes upstream.
   return patterns.filter((pattern) => NEVER_FORWARD.has(pattern.toLowerCase()) && pattern.toLowerCase() !== "content-length");
 }
 

@@ -1,5 +1,5 @@
-/** The policy of the seed's README, plus a deny: shared by the unit and end-to-end tests. */
-export const SEED_POLICY = {
+/** The policy of the sectioned format's README, plus a deny: shared by the unit and end-to-end tests. */
+export const SECTIONED_POLICY = {
   default: "deny",
   rules: [
     {

@@ -7,14 +7,14 @@ import { startDemoUpstream } from "../../examples/demo-upstream/server.mjs";
 import { REPO_ROOT, spawnGateway, type SpawnedGateway } from "../helpers/spawn-gateway.js";
 
 /**
- * The seed README's quick start, request by request: its config file (from examples/, only the
+ * The sectioned format README's quick start, request by request: its config file (from examples/, only the
  * listen address and upstream URL changed for the test) under `mcp-gateway start`, and the same
  * deployment as a plugins list with an in-house auth plugin loaded from a relative path.
  */
 const ORIGIN = "http://localhost:3000";
 
 async function localCopy(example: string, upstreamUrl: string): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), "mcpgw-seed-"));
+  const dir = await mkdtemp(path.join(tmpdir(), "mcpgw-sectioned-"));
   await cp(path.join(REPO_ROOT, "examples", example), dir, { recursive: true });
   // As in a user's project: the runtime and plugins are installed next to the config.
   await symlink(path.join(REPO_ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
@@ -31,8 +31,8 @@ function curl(url: string, body: unknown, headers: Record<string, string>) {
   return fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
 }
 
-for (const example of ["seed-config", "plugins-config"]) {
-  describe(`examples/${example} answers the seed README's "Try it" requests`, () => {
+for (const example of ["sectioned-config", "plugins-config"]) {
+  describe(`examples/${example} answers the sectioned format README's "Try it" requests`, () => {
     let upstream: Awaited<ReturnType<typeof startDemoUpstream>>;
     let gateway: SpawnedGateway;
     let configFile: string;
@@ -81,7 +81,7 @@ for (const example of ["seed-config", "plugins-config"]) {
       assert.deepEqual(((await response.json()) as { result: unknown }).result, { content: [{ type: "text", text: "hola" }] });
     });
 
-    it("every API-key header style of the seed authenticates", async () => {
+    it("every API-key header style of the sectioned format authenticates", async () => {
       const styles: Record<string, string>[] = [{ Authorization: "Bearer dev_key_1" }, { Authorization: "Api-Key dev_key_1" }, { "X-API-Key": "dev_key_1" }, { "Api-Key": "dev_key_1" }];
       for (const header of styles) {
         const response = await curl(gateway.url, { jsonrpc: "2.0", id: 4, method: "tools/list" }, { Origin: ORIGIN, ...header, "Mcp-Session-Id": session, Accept: "application/json" });
@@ -89,7 +89,7 @@ for (const example of ["seed-config", "plugins-config"]) {
       }
     });
 
-    it("gateway-level failures keep the seed's shape: HTTP status and a JSON-RPC error echoing the id", async () => {
+    it("gateway-level failures keep the sectioned format's shape: HTTP status and a JSON-RPC error echoing the id", async () => {
       const cases: { headers: Record<string, string>; status: number; code: number }[] = [
         { headers: { Origin: ORIGIN }, status: 401, code: -32001 },
         { headers: { Origin: ORIGIN, Authorization: "Bearer wrong" }, status: 401, code: -32001 },
