@@ -1,5 +1,6 @@
 export { createGateway, type Gateway, type GatewayOptions, type InlinePlugin } from "./gateway.js";
 export { definePlugin, isGatewayPlugin, PLUGIN_API_VERSION } from "./plugin.js";
+export type { PluginHttp, PluginHttpHandler, PluginHttpRequest, PluginHttpResponse } from "./plugin-routes.js";
 export type { GatewayPlugin, PluginApi, RouteDescription, PluginDefinition, PluginHooks, Tappable, TapOptions } from "./plugin.js";
 export { createHooks, HOOK_KINDS, type GatewayHooks, type HealthCheck, type HealthChecks, type HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";

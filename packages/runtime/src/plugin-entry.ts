@@ -5,6 +5,7 @@
  * A test (plugin-entry.test.ts) checks the entry's module graph.
  */
 export { definePlugin, isGatewayPlugin, PLUGIN_API_VERSION } from "./plugin.js";
+export type { PluginHttp, PluginHttpHandler, PluginHttpRequest, PluginHttpResponse } from "./plugin-routes.js";
 export type { GatewayPlugin, PluginApi, PluginDefinition, PluginHooks, RouteDescription, Tappable, TapOptions } from "./plugin.js";
 export type { HealthCheck, HealthChecks, HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";

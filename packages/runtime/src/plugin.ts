@@ -3,6 +3,7 @@ import type { z } from "zod";
 import type { HookMap } from "tapable";
 import type { UpstreamInfo } from "./context.js";
 import type { GatewayHooks, HookName } from "./hooks.js";
+import type { PluginHttp } from "./plugin-routes.js";
 import type { StageName } from "./stages.js";
 import { declareErrors, type PluginErrorSpec } from "./errors.js";
 
@@ -45,6 +46,14 @@ export interface PluginApi {
   /** The plugin's name, as its taps are named. */
   readonly name: string;
   readonly hooks: PluginHooks;
+  /**
+   * HTTP routes of the plugin's own on the public listener, outside the MCP endpoint (OAuth
+   * metadata under `/.well-known/`, a callback). Declared here, in `setup`; a path another plugin,
+   * the MCP endpoint or `/health` has stops startup.
+   */
+  readonly http: PluginHttp;
+  /** The MCP endpoint this gateway serves (`server.path`), e.g. for URLs the plugin publishes. */
+  readonly endpoint: { readonly path: string };
   /** pino child logger carrying `{ plugin }`. */
   readonly log: Logger;
   readonly upstreams: readonly UpstreamInfo[];

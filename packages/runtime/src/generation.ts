@@ -1,0 +1,154 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { Logger } from "pino";
+import type { GatewayConfig } from "./config/schema.js";
+import { Deadlines } from "./deadlines.js";
+import { createDispatcher, effectiveFederation, type EffectiveFederation } from "./dispatch/select.js";
+import { GatewayError, StartupError } from "./errors.js";
+import { createHooks, RUNTIME_TAP, type GatewayHooks, type HealthChecks } from "./hooks.js";
+import { ParamHeaderIndex } from "./mcp/param-headers.js";
+import { createPipeline, rejectEarly } from "./pipeline.js";
+import type { LoadedPlugin } from "./plugin-loader.js";
+import type { PluginRoutes } from "./plugin-routes.js";
+import { setupPlugins, type InlinePlugin } from "./plugin-setup.js";
+import { compileAllowlist, forbiddenForwardPatterns } from "./upstream/headers.js";
+import { createUpstream, type Upstream } from "./upstream/upstream.js";
+
+const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+
+export interface HealthReport {
+  status: "ok" | "degraded";
+  checks: HealthChecks;
+}
+
+export interface GenerationOptions {
+  config: GatewayConfig;
+  configFile: string | undefined;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Appended after the config's plugins. */
+  inline: readonly InlinePlugin[];
+  log: Logger;
+}
+
+/**
+ * One loaded config, immutable once built: its hooks with every plugin's taps, its upstreams,
+ * its dispatcher and pipeline, the HTTP routes its plugins serve. The server answers every
+ * request with the generation current when the request arrived.
+ */
+export interface Generation {
+  readonly config: GatewayConfig;
+  readonly configFile: string | undefined;
+  readonly loadedAt: Date;
+  readonly hooks: GatewayHooks;
+  readonly plugins: readonly LoadedPlugin[];
+  /** The federation in effect (configured, or automatic when routes reach several upstreams). */
+  readonly federation: EffectiveFederation | undefined;
+  readonly upstreams: readonly Upstream[];
+  readonly routes: PluginRoutes;
+  /** Runs the pipeline for one request to the MCP endpoint. */
+  handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void>;
+  /** Answers a request refused before the pipeline (and observes it, for audit). */
+  reject(id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void;
+  /** `ready` taps: connect stores. A failure is a StartupError naming the plugin. */
+  ready(): Promise<void>;
+  health(): Promise<HealthReport>;
+  /** Ends the event streams that never end by themselves (GET streams, subscriptions), as finished responses. */
+  endStreams(): void;
+  /** Past the drain time: every request still in flight gets an error it can read. */
+  cutAll(err: GatewayError): Promise<void>;
+  /** `close` taps, then the upstream pools. After the last request. */
+  close(): Promise<void>;
+}
+
+/** Builds a generation: plugins loaded and set up, hooks tapped, upstreams and dispatcher made. No I/O yet. */
+export async function buildGeneration(options: GenerationOptions): Promise<Generation> {
+  const { config, log } = options;
+  const forbidden = forbiddenForwardPatterns(config.upstreamHeaders.forward);
+  if (forbidden.length) {
+    // Sectioned configs listed them when they were silently dropped; they still never go upstream.
+    log.warn({ headers: forbidden }, `upstreamHeaders.forward lists ${forbidden.join(", ")}: gateway credentials and hop-by-hop headers are never forwarded, so they are ignored`);
+  }
+  const hooks = createHooks();
+  // Learn x-mcp-header annotations from every tools/list result, before any plugin filters it,
+  // so Mcp-Param-* headers of later calls can be checked against their arguments.
+  const paramHeaders = new ParamHeaderIndex();
+  hooks.transformResult.for("tools/list").tapPromise({ name: RUNTIME_TAP, stage: Number.MIN_SAFE_INTEGER }, async (result) => {
+    paramHeaders.learn(result);
+    return result;
+  });
+  const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, config.server.maxBufferedResponseBytes));
+  const { plugins, routes } = await setupPlugins({
+    config,
+    configFile: options.configFile,
+    inline: options.inline,
+    env: options.env,
+    log,
+    hooks,
+    upstreams,
+    host: { deadlines: new Deadlines(), hookTimeoutMs: config.server.hookTimeoutMs },
+  });
+  const federation = effectiveFederation(config, plugins);
+
+  const streams = new Set<() => void>();
+  const trackStream = (end: () => void) => {
+    streams.add(end);
+    return () => streams.delete(end);
+  };
+  const allowlist = compileAllowlist(config.upstreamHeaders.forward);
+  const pipeline = createPipeline({
+    hooks,
+    log,
+    dispatcher: createDispatcher(config, federation, upstreams, { hooks, log, allowlist, trackStream, serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION } }),
+    origins: {
+      allowed: new Set(config.server.allowedOrigins),
+      any: config.server.allowedOrigins.includes("*"),
+      required: config.server.requireOrigin,
+    },
+    maxBatchSize: config.server.maxBatchSize,
+    paramHeaders,
+    authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
+  });
+  const deps = { hooks, log };
+
+  return {
+    config,
+    configFile: options.configFile,
+    loadedAt: new Date(),
+    hooks,
+    plugins,
+    federation,
+    upstreams,
+    routes,
+    handle: pipeline.handle,
+    reject: (id, req, res, err) => rejectEarly(deps, id, req, res, err),
+    async ready() {
+      try {
+        await hooks.ready.promise();
+      } catch (err) {
+        const plugin = (err as { plugin?: string }).plugin;
+        throw new StartupError("MCPGW_ERR_STARTUP", `${plugin ? `plugin "${plugin}": ` : ""}${(err as Error).message}`, { cause: err });
+      }
+    },
+    async health() {
+      const checks: HealthChecks = {};
+      try {
+        await hooks.health.promise(checks);
+      } catch (err) {
+        checks.health = { status: "fail", error: (err as Error).message };
+      }
+      const ok = Object.values(checks).every((check) => check.status === "ok");
+      return { status: ok ? "ok" : "degraded", checks };
+    },
+    endStreams() {
+      for (const end of streams) end();
+    },
+    cutAll: pipeline.cutAll,
+    async close() {
+      try {
+        await hooks.close.promise();
+      } finally {
+        await Promise.allSettled(upstreams.flatMap((upstream) => [upstream.pool.destroy(), upstream.streams.destroy()]));
+      }
+    },
+  };
+}
