@@ -16,8 +16,9 @@ function subjectOf(entry: StoredKey): Subject {
 
 /**
  * API key authentication (the sectioned format's `auth.mode: apiKey`). A request with a known key gets its
- * tenant and client as subject; with an unknown key, 401; with no key of this plugin's kind, the
- * plugin passes and leaves its challenge, so another auth plugin may still identify the caller.
+ * tenant and client as subject. With an unknown key, or no key of this plugin's kind, the plugin
+ * leaves its challenge (and, for an unknown key, why) and passes: another auth plugin may still
+ * identify the caller (a Bearer token may be an OAuth access token), else the runtime answers 401.
  */
 export default definePlugin({
   name: "auth-apikey",
@@ -45,9 +46,12 @@ export default definePlugin({
       }
       const entry = credential.key ? store.find(credential.key) : undefined;
       if (!entry) {
+        // Not one of ours, but maybe another auth plugin's (an OAuth token also comes as Bearer):
+        // say why, and leave it; the runtime answers 401 when no plugin accepts the request.
         ctx.log.debug({ plugin: gateway.name, source: credential.source }, "API key rejected");
-        const headers: Record<string, string[]> = challenges.length ? { "www-authenticate": invalidKeyChallenges(challenges, options.schemes, credential) } : {};
-        throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", "Unauthorized: invalid API key", { headers });
+        ctx.authChallenges.push(...invalidKeyChallenges(challenges, options.schemes, credential));
+        ctx.authFailures.push("invalid API key");
+        return;
       }
       ctx.subject = subjectOf(entry);
     });

@@ -114,6 +114,12 @@ export interface RequestContext {
    * adds its challenge; when no plugin identifies the caller, the 401 carries them all.
    */
   readonly authChallenges: string[];
+  /**
+   * Why credentials were not accepted: an auth plugin that found a credential of its kind it
+   * could not accept says why here (never the secret) and passes, since another auth plugin may
+   * accept the request. When none does, the 401's message lists these.
+   */
+  readonly authFailures: string[];
   /** Chosen upstream, set after `route`; undefined for a federated fan-out. */
   readonly upstream: UpstreamInfo | undefined;
   /**

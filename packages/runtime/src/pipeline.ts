@@ -34,6 +34,19 @@ function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"
   if (!origins.any && !origins.allowed.has(origin)) throw GatewayError.from("MCPGW_ERR_ORIGIN_FORBIDDEN");
 }
 
+/**
+ * The 401 when no auth plugin identified the caller: every plugin's challenge, the one that
+ * names protected resource metadata first (MCP clients read `resource_metadata` only from a
+ * leading Bearer challenge), and why the credentials sent were not accepted.
+ */
+function unauthenticated(ctx: Context): GatewayError {
+  const challenges = [...ctx.authChallenges].sort((a, b) => Number(b.includes("resource_metadata=")) - Number(a.includes("resource_metadata=")));
+  const reasons = [...new Set(ctx.authFailures)];
+  return GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", reasons.length ? `Unauthorized: ${reasons.join("; ")}` : undefined, {
+    headers: challenges.length ? { "www-authenticate": challenges } : {},
+  });
+}
+
 function outcomeOf(result: ForwardResult): Outcome {
   if (result.kind === "failed") return { kind: "failed", statusCode: result.statusCode, message: result.message };
   return { kind: result.kind, statusCode: result.statusCode };
@@ -139,11 +152,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     }
     await hooks.onRequest.promise(ctx);
     if (!ctx.subject) {
-      if (deps.authConfigured) {
-        throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", undefined, {
-          headers: ctx.authChallenges.length ? { "www-authenticate": ctx.authChallenges } : {},
-        });
-      }
+      if (deps.authConfigured) throw unauthenticated(ctx);
       ctx.subject = ANONYMOUS;
     }
     dispatcher.prepare?.(ctx);

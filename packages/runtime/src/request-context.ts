@@ -19,6 +19,7 @@ export class Context implements RequestContext {
   readonly id: string;
   readonly http: RequestContext["http"];
   readonly authChallenges: string[] = [];
+  readonly authFailures: string[] = [];
   readonly timings: RequestContext["timings"] = { start: performance.now() };
   readonly state: Record<string | symbol, unknown> = {};
   readonly mcp: { era: McpEra; protocolVersion: string | undefined; sessionId: string | undefined };
