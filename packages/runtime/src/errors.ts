@@ -283,10 +283,22 @@ export function isGatewayError(err: unknown): err is GatewayError {
 export class StartupError extends Error {
   override readonly name = "StartupError";
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** Every problem found, one line each with its path (the message is a summary when there are several). */
+  readonly problems: readonly string[];
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; problems?: readonly string[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.problems = options?.problems ?? [message];
   }
+}
+
+/**
+ * One error for every problem found in one pass: a single problem is its own one-line message;
+ * several get a summary line, each problem listed on its own (the CLI prints one per line).
+ */
+export function problemsError(code: ErrorCode, where: string, problems: readonly string[], cause?: unknown): StartupError {
+  const message = problems.length === 1 ? problems[0]! : `${where} has ${problems.length} problems`;
+  return new StartupError(code, message, { cause, problems });
 }
 
 export function isStartupError(err: unknown): err is StartupError {

@@ -6,7 +6,7 @@ import type { Logger } from "pino";
 import semver from "semver";
 import { formatZodIssues } from "./config/load.js";
 import type { PluginEntry } from "./config/schema.js";
-import { StartupError } from "./errors.js";
+import { problemsError, StartupError } from "./errors.js";
 import { isGatewayPlugin, PLUGIN_API_VERSION, type GatewayPlugin } from "./plugin.js";
 import type { StageName } from "./stages.js";
 
@@ -163,12 +163,30 @@ export function validatePlugin(plugin: GatewayPlugin, spec: PluginSpec, configFi
       const issues = spec.unwrap
         ? parsed.error.issues.map((issue) => (issue.path[0] === spec.unwrap ? { ...issue, path: issue.path.slice(1) } : issue))
         : parsed.error.issues;
-      throw new StartupError(
-        "MCPGW_ERR_PLUGIN_OPTIONS",
-        `${label}: ${formatZodIssues({ ...parsed.error, issues } as typeof parsed.error, spec.optionsPath)}`,
-      );
+      const lines = formatZodIssues({ ...parsed.error, issues } as typeof parsed.error, spec.optionsPath);
+      throw problemsError("MCPGW_ERR_PLUGIN_OPTIONS", label, lines.map((line) => `${label}: ${line}`));
     }
     options = parsed.data;
   }
   return { plugin, options, spec, from };
+}
+
+/**
+ * Loads and validates every plugin of a config, going on past a failing one, so a config's
+ * problems come out in one pass: what loaded, and every problem line of what did not.
+ */
+export async function loadPlugins(specs: readonly PluginSpec[], configFile: string, configDir: string, log?: Pick<Logger, "debug">): Promise<{ loaded: LoadedPlugin[]; problems: string[]; first: StartupError | undefined }> {
+  const loaded: LoadedPlugin[] = [];
+  const problems: string[] = [];
+  let first: StartupError | undefined;
+  for (const spec of specs) {
+    try {
+      loaded.push(await loadPlugin(spec, configFile, configDir, log));
+    } catch (err) {
+      if (!(err instanceof StartupError)) throw err;
+      first ??= err;
+      problems.push(...err.problems);
+    }
+  }
+  return { loaded, problems, first };
 }

@@ -1,14 +1,14 @@
 import path from "node:path";
 import type { Logger } from "pino";
 import { formatPath } from "./config/format-path.js";
-import type { GatewayConfig } from "./config/schema.js";
+import { pluginEntrySchema, type GatewayConfig } from "./config/schema.js";
 import { isSectionedConfig, sectionedPlugins } from "./config/sectioned.js";
-import { StartupError } from "./errors.js";
+import { problemsError, StartupError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
 import type { GatewayPlugin } from "./plugin.js";
 import { checkBeforeTargets, createPluginHooks, type PluginHostOptions, type TapRecord } from "./plugin-host.js";
 import { PluginRoutes } from "./plugin-routes.js";
-import { loadPlugin, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
+import { loadPlugins, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
 import type { StageName } from "./stages.js";
 import type { Upstream } from "./upstream/upstream.js";
 
@@ -33,7 +33,7 @@ export interface PluginSetupOptions {
 }
 
 /** The config's plugin entries: its `plugins` list, or the five default plugins a sectioned config names. */
-function pluginSpecs(config: GatewayConfig): PluginSpec[] {
+export function pluginSpecs(config: GatewayConfig): PluginSpec[] {
   if (config.plugins) return config.plugins.map(normaliseEntry);
   if (!isSectionedConfig(config)) return [];
   return sectionedPlugins(config).map(({ entry, section }) => {
@@ -57,12 +57,21 @@ export async function setupPlugins(options: PluginSetupOptions): Promise<{ plugi
   const configFile = options.configFile ?? "(inline config)";
   const configDir = options.configFile ? path.dirname(options.configFile) : process.cwd();
   const { config, log, hooks, host } = options;
-  const loaded: LoadedPlugin[] = [];
-  for (const spec of pluginSpecs(config)) loaded.push(await loadPlugin(spec, configFile, configDir, log));
+  const { loaded, problems, first } = await loadPlugins(pluginSpecs(config), configFile, configDir, log);
   options.inline.forEach((inline, index) => {
     const spec: PluginSpec = { name: inline.plugin.name, options: inline.options ?? {}, stage: inline.stage, declaredAt: `inline plugins[${index}]`, optionsPath: [] };
-    loaded.push(validatePlugin(inline.plugin, spec, configFile));
+    try {
+      loaded.push(validatePlugin(inline.plugin, spec, configFile));
+    } catch (err) {
+      if (!(err instanceof StartupError)) throw err;
+      problems.push(...err.problems);
+    }
   });
+  if (problems.length) {
+    // One plugin's problems read best under its own name; several plugins' under the config's.
+    if (first && first.problems.length === problems.length) throw first;
+    throw problemsError(first?.code ?? "MCPGW_ERR_PLUGIN_OPTIONS", `the plugins of ${configFile}`, problems);
+  }
   const records: TapRecord[] = [];
   const routes = new PluginRoutes({ endpointPath: config.server.path });
   const infos = options.upstreams.map((upstream) => upstream.info);
@@ -95,4 +104,27 @@ export async function setupPlugins(options: PluginSetupOptions): Promise<{ plugi
   }
   checkBeforeTargets(records);
   return { plugins: loaded, routes };
+}
+
+/**
+ * The problems of the plugins a config names, for a config that failed its own schema: every
+ * well-formed plugin entry (or section) is still loaded and its options checked, so `validate`
+ * reports the config's problems and its plugins' in one pass.
+ */
+export async function pluginProblems(raw: unknown, configFile: string): Promise<string[]> {
+  if (typeof raw !== "object" || raw === null) return [];
+  const config = raw as GatewayConfig;
+  // A section of the wrong shape is already a config problem; only well-formed ones are loaded.
+  const sections = Object.fromEntries(
+    (["auth", "policy", "rateLimit", "audit", "routing"] as const).flatMap((key) => {
+      const value: unknown = config[key];
+      const wellFormed = key === "routing" ? Array.isArray(value) : typeof value === "object" && value !== null && !Array.isArray(value);
+      return wellFormed ? [[key, value]] : [];
+    }),
+  );
+  const specs = Array.isArray(config.plugins)
+    ? config.plugins.flatMap((entry, index) => (pluginEntrySchema.safeParse(entry).success ? [normaliseEntry(entry, index)] : []))
+    : pluginSpecs(sections as GatewayConfig);
+  const { problems } = await loadPlugins(specs, configFile, path.dirname(configFile));
+  return problems;
 }

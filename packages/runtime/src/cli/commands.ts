@@ -1,0 +1,257 @@
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { HookMap } from "tapable";
+import { invalidConfigOf, loadConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
+import { isStartupError, problemsError } from "../errors.js";
+import { createGateway, type Gateway } from "../gateway.js";
+import { keysOf, RUNTIME_TAP } from "../hooks.js";
+import { ownedMethods } from "../mcp/methods.js";
+import { pluginProblems } from "../plugin-setup.js";
+import { CONFIG_OPTION, type Command } from "./command.js";
+import { completionScript, SHELLS, type Shell } from "./completion.js";
+import type { Io } from "./output.js";
+
+export function runtimeVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+  return pkg.version;
+}
+
+/**
+ * The config, with every problem of a config that does not validate reported in one pass: its
+ * own schema's and those of the plugins it names.
+ */
+async function loadChecked(file: string | undefined): Promise<LoadedConfig> {
+  try {
+    return await loadConfig(file ? { file } : {});
+  } catch (err) {
+    const invalid = invalidConfigOf(err);
+    if (!invalid || !isStartupError(err)) throw err;
+    const more = await pluginProblems(invalid.raw, invalid.filepath).catch(() => []);
+    if (!more.length) throw err;
+    throw problemsError(err.code, `config ${invalid.filepath}`, [...err.problems, ...more]);
+  }
+}
+
+/** Builds the gateway without opening ports or connecting stores: loads and validates everything. */
+async function inspect(file: string | undefined): Promise<Gateway> {
+  const loaded = await loadChecked(file);
+  const config = { ...loaded.config, logging: { ...loaded.config.logging, level: "silent" as const } };
+  return createGateway({ config, configFile: loaded.filepath });
+}
+
+const configFile = (values: Record<string, string | boolean | undefined>) => values.config as string | undefined;
+
+async function start(file: string | undefined, io: Io): Promise<number> {
+  const loaded = await loadChecked(file);
+  const gateway = await createGateway({ config: loaded.config, configFile: loaded.filepath });
+  gateway.log.info({ config: loaded.filepath }, "config loaded");
+  try {
+    await gateway.listen();
+  } catch (err) {
+    // Release what `ready` opened (a Redis connection) so the process can exit with the error.
+    await gateway.close().catch(() => undefined);
+    throw err;
+  }
+  return new Promise((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      gateway.log.info({ signal }, "shutting down");
+      const force = setTimeout(() => {
+        io.err("mcp-gateway: shutdown took too long, exiting");
+        resolve(1);
+      }, gateway.config.server.shutdownTimeoutMs + 5_000);
+      force.unref();
+      gateway.close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          io.err(`mcp-gateway: shutdown failed: ${(err as Error).message}`);
+          resolve(1);
+        },
+      );
+    };
+    process.once("SIGTERM", stop);
+    process.once("SIGINT", stop);
+    // Node's default for SIGHUP ends the process at once, resetting every call in flight.
+    process.on("SIGHUP", () => gateway.log.warn({ signal: "SIGHUP" }, "SIGHUP received: configuration reload is not supported yet; the gateway keeps serving"));
+  });
+}
+
+function printRoutes(gateway: Gateway, io: Io): void {
+  const { bold } = io.color.out;
+  io.out(bold("Upstreams:"));
+  for (const upstream of gateway.config.upstreams) io.out(`  ${upstream.name}  ${upstream.url}  (timeout ${upstream.timeoutMs} ms)`);
+  io.out(bold("Rules (first match wins):"));
+  let index = 0;
+  for (const { plugin, options } of gateway.plugins) {
+    for (const rule of plugin.routes?.(options as never) ?? []) {
+      const match = Object.entries(rule.match)
+        .map(([key, value]) => `${key}=${value}`)
+        .join(" ");
+      io.out(`  ${++index}. ${match} -> ${rule.upstream}`);
+    }
+  }
+  const federation = gateway.federation?.config;
+  if (!federation || gateway.federation?.automatic) io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
+  if (!federation) return;
+  const federated = federation.upstreams ?? gateway.config.upstreams.map((upstream) => upstream.name);
+  if (gateway.federation?.automatic) {
+    io.out(`Federation (automatic, the rules reach several upstreams): ${federated.join(", ")} share one client session; lists merged`);
+    io.out("  sessions are sealed with a key generated at start: set federation.sessionKeys to keep them across restarts and replicas");
+    return;
+  }
+  // Under federation a catch-all rule does not claim a named call; its owner does (docs/federation.md).
+  io.out(`  ${ownedMethods().join(", ")} -> the upstream that lists the name`);
+  io.out(`  fallback -> ${federated[0]!}`);
+  const prefixes = gateway.config.upstreams.filter((upstream) => upstream.prefix && federated.includes(upstream.name));
+  io.out(`Federation: ${federated.join(", ")} as one server; lists merged, collisions: ${federation.collisions}`);
+  for (const upstream of prefixes) io.out(`  ${upstream.name} listed as ${upstream.prefix}${federation.separator}<name>`);
+}
+
+function printPlugins(gateway: Gateway, io: Io): void {
+  const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
+  versions.set(RUNTIME_TAP, runtimeVersion());
+  const label = (name: string) => `${name}@${versions.get(name) ?? "?"}`;
+  const taps = (hook: { taps: readonly { name: string; stage?: number }[] }) => hook.taps.map((tap) => `${label(tap.name)}${tap.stage ? ` (stage ${tap.stage})` : ""}`).join(", ");
+  const keyed: string[] = [];
+  for (const [name, hook] of Object.entries(gateway.hooks)) {
+    if (!(hook instanceof HookMap)) {
+      io.out(`${name}: ${taps(hook) || "(none)"}`);
+      continue;
+    }
+    for (const key of keysOf(hook)) keyed.push(`${name}[${key}]: ${(hook.for(key) as { taps: { name: string }[] }).taps.map((tap) => label(tap.name)).join(", ")}`);
+  }
+  for (const line of keyed) io.out(line);
+  for (const route of gateway.generation.routes.list()) io.out(`http ${route.method} ${route.path}: ${label(route.plugin)}`);
+}
+
+/** The /health URL of a config: its host and port only, so secrets it names need not be set. */
+async function healthUrl(file: string | undefined): Promise<string> {
+  let raw: unknown;
+  try {
+    raw = (await readConfigFile(file ? { file } : {})).raw;
+  } catch (err) {
+    if (file) throw err;
+    return "http://127.0.0.1:8080/health";
+  }
+  const server = (raw as { server?: { host?: unknown; port?: unknown } } | null)?.server ?? {};
+  const host = typeof server.host === "string" && !["0.0.0.0", "::", ""].includes(server.host) ? server.host : "127.0.0.1";
+  const port = typeof server.port === "number" ? server.port : 8080;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}/health`;
+}
+
+async function health(file: string | undefined, url: string | undefined, io: Io): Promise<number> {
+  const target = url ?? (await healthUrl(file));
+  try {
+    const response = await fetch(target, { signal: AbortSignal.timeout(5_000) });
+    io.out(await response.text());
+    return response.status === 200 ? 0 : 1;
+  } catch (err) {
+    io.err(`mcp-gateway: health check of ${target} failed: ${(err as Error).message}`);
+    return 1;
+  }
+}
+
+async function readStdin(io: Io): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of io.stdin ?? []) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+}
+
+export const COMMANDS: readonly Command[] = [
+  {
+    name: "start",
+    aliases: ["run"],
+    summary: "Start the gateway",
+    usage: "mcp-gateway start [-c FILE]",
+    description: "Loads and validates the config, connects the plugins' stores, and serves the MCP endpoint until SIGTERM or SIGINT (graceful drain, exit 0). SIGHUP is logged and ignored.",
+    options: { config: CONFIG_OPTION },
+    examples: ["mcp-gateway start -c config.yml", "mcp-gateway run            # finds mcp-gateway.config.* in the working directory"],
+    run: ({ values }, io) => start(configFile(values), io),
+  },
+  {
+    name: "validate",
+    summary: "Check the config and every plugin's options; prints OK",
+    usage: "mcp-gateway validate [-c FILE]",
+    description: "Loads the config and every plugin it names without opening a port. Prints OK and exits 0, or every problem it finds, one per line with its path, and exits 1.",
+    options: { config: CONFIG_OPTION },
+    examples: ["mcp-gateway validate -c config.yml"],
+    async run({ values }, io) {
+      const gateway = await inspect(configFile(values));
+      await gateway.close();
+      io.out(io.color.out.green("OK"));
+      return 0;
+    },
+  },
+  {
+    name: "routes",
+    summary: "Print upstreams and routing rules in order",
+    usage: "mcp-gateway routes [-c FILE]",
+    description: "Prints the upstreams with their URLs, then the routing rules in match order with their targets, and the federation in effect.",
+    options: { config: CONFIG_OPTION },
+    examples: ["mcp-gateway routes -c config.yml"],
+    async run({ values }, io) {
+      const gateway = await inspect(configFile(values));
+      printRoutes(gateway, io);
+      await gateway.close();
+      return 0;
+    },
+  },
+  {
+    name: "plugins",
+    summary: "Print, per hook, the ordered taps with plugin name@version",
+    usage: "mcp-gateway plugins [-c FILE]",
+    description: "Prints each hook's taps in the order they run, as plugin@version (with the stage when one is set), then the HTTP routes plugins serve.",
+    options: { config: CONFIG_OPTION },
+    examples: ["mcp-gateway plugins -c config.yml"],
+    async run({ values }, io) {
+      const gateway = await inspect(configFile(values));
+      printPlugins(gateway, io);
+      await gateway.close();
+      return 0;
+    },
+  },
+  {
+    name: "health",
+    summary: "Ask a running gateway's /health; exit code 0 only when ok",
+    usage: "mcp-gateway health [--url URL | -c FILE]",
+    description: "Prints the /health answer of a running gateway and exits 0 when it is ok, 1 otherwise. Without --url it asks the host and port of the config (0.0.0.0 and :: are asked on 127.0.0.1), else http://127.0.0.1:8080/health; only the host and port are read, so the config's ${ENV} secrets need not be set.",
+    options: { config: CONFIG_OPTION, url: { type: "string", value: "URL", description: "The /health URL to ask" } },
+    examples: ["mcp-gateway health", "mcp-gateway health --url http://gateway:8080/health", "mcp-gateway health -c /config/config.yml"],
+    run: ({ values }, io) => health(configFile(values), values.url as string | undefined, io),
+  },
+  {
+    name: "hash-key",
+    summary: "Print sha256:<hex> for API keys (reads stdin without KEY)",
+    usage: "mcp-gateway hash-key [KEY...]",
+    description: "Prints sha256:<hex> of each KEY, one line per key, in order: the value of an apiKeys[].keyHash entry. Without KEY it reads one key from standard input (a trailing newline is dropped), so the key stays out of the shell's history.",
+    options: {},
+    positionals: { name: "KEY", description: "an API key" },
+    examples: ["mcp-gateway hash-key dev_key_1", "printf %s \"$KEY\" | mcp-gateway hash-key"],
+    async run({ positionals }, io) {
+      const keys = positionals.length ? positionals : [await readStdin(io)];
+      if (keys.some((key) => !key)) {
+        io.err("mcp-gateway: hash-key needs a key (arguments or stdin), and no key may be empty");
+        return 2;
+      }
+      for (const key of keys) io.out(`sha256:${createHash("sha256").update(key).digest("hex")}`);
+      return 0;
+    },
+  },
+  {
+    name: "completion",
+    summary: "Print a shell completion script (bash, zsh or fish)",
+    usage: "mcp-gateway completion bash|zsh|fish",
+    description: "Prints a completion script for the shell: commands, their options and config files.",
+    options: {},
+    positionals: { name: "SHELL", description: "bash, zsh or fish", max: 1, complete: SHELLS },
+    examples: ["mcp-gateway completion fish > ~/.config/fish/completions/mcp-gateway.fish", "mcp-gateway completion zsh > \"${fpath[1]}/_mcp-gateway\"", 'eval "$(mcp-gateway completion bash)"            # in ~/.bashrc'],
+    async run({ positionals }, io) {
+      const shell = positionals[0] as Shell | undefined;
+      if (!shell || !SHELLS.includes(shell)) {
+        io.err(`mcp-gateway: completion needs a shell: ${SHELLS.join(", ")}`);
+        return 2;
+      }
+      io.out(completionScript(shell, COMMANDS));
+      return 0;
+    },
+  },
+];
