@@ -1,15 +1,19 @@
 #!/usr/bin/env node
-// `npm run demo`: the demo upstream on 127.0.0.1:9000 and the gateway on :8080 in front of it,
-// using the sectioned format's quick-start config (memory stores, no Redis). Ctrl-C stops both.
+// `npm run demo`: the demo upstream on 127.0.0.1:9000 and the gateway on 127.0.0.1:8080 in front of
+// it, using the original mcp-gateway's quick-start config (memory stores, no Redis). Ctrl-C stops
+// both. Usage: node scripts/demo.mjs [CONFIG [mcp-gateway run options…]]; MCP_GATEWAY_DEMO_UPSTREAM_PORT
+// moves the upstream (the config's upstream URL must follow it).
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { startDemoUpstream } from "../examples/demo-upstream/server.mjs";
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
-const config = process.argv[2] ?? "examples/sectioned-config/config.yml";
-const upstream = await startDemoUpstream({ port: 9000 });
+const [config = "examples/sectioned-config/config.yml", ...extra] = process.argv.slice(2);
+const upstream = await startDemoUpstream({ port: Number(process.env.MCP_GATEWAY_DEMO_UPSTREAM_PORT ?? 9000) });
 console.log(`demo upstream listening on ${upstream.url}`);
-const gateway = spawn(process.execPath, [path.join(root, "packages/runtime/bin/mcp-gateway.js"), "run", "-c", config], {
+// The example config listens on 0.0.0.0 (as a container needs) with a plain-text example key: the
+// demo keeps the gateway on loopback.
+const gateway = spawn(process.execPath, [path.join(root, "packages/runtime/bin/mcp-gateway.js"), "run", "-c", config, "--host", "127.0.0.1", ...extra], {
   cwd: root,
   stdio: "inherit",
 });

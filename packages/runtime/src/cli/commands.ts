@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { HookMap } from "tapable";
 import { invalidConfigOf, loadConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
-import { isStartupError, problemsError } from "../errors.js";
+import { isStartupError, problemsError, StartupError } from "../errors.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import { keysOf, RUNTIME_TAP } from "../hooks.js";
 import { ownedMethods } from "../mcp/methods.js";
@@ -41,9 +41,12 @@ async function inspect(file: string | undefined): Promise<Gateway> {
 
 const configFile = (values: Record<string, string | boolean | undefined>) => values.config as string | undefined;
 
-async function start(file: string | undefined, io: Io): Promise<number> {
+async function start(file: string | undefined, listen: { host?: string; port?: string }, io: Io): Promise<number> {
   const loaded = await loadChecked(file);
-  const gateway = await createGateway({ config: loaded.config, configFile: loaded.filepath });
+  const port = listen.port === undefined ? undefined : Number(listen.port);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", `--port: "${listen.port}" is not a port (0-65535)`);
+  const server = { ...loaded.config.server, ...(listen.host ? { host: listen.host } : {}), ...(port === undefined ? {} : { port }) };
+  const gateway = await createGateway({ config: { ...loaded.config, server }, configFile: loaded.filepath });
   gateway.log.info({ config: loaded.filepath }, "config loaded");
   try {
     await gateway.listen();
@@ -161,11 +164,15 @@ export const COMMANDS: readonly Command[] = [
     name: "start",
     aliases: ["run"],
     summary: "Start the gateway",
-    usage: "mcp-gateway start [-c FILE]",
-    description: "Loads and validates the config, connects the plugins' stores, and serves the MCP endpoint until SIGTERM or SIGINT (graceful drain, exit 0). SIGHUP is logged and ignored.",
-    options: { config: CONFIG_OPTION },
-    examples: ["mcp-gateway start -c config.yml", "mcp-gateway run            # finds mcp-gateway.config.* in the working directory"],
-    run: ({ values }, io) => start(configFile(values), io),
+    usage: "mcp-gateway start [-c FILE] [--host HOST] [--port PORT]",
+    description: "Loads and validates the config, connects the plugins' stores, and serves the MCP endpoint until SIGTERM or SIGINT (graceful drain, exit 0). SIGHUP is logged and ignored. --host and --port override server.host and server.port.",
+    options: {
+      config: CONFIG_OPTION,
+      host: { type: "string", value: "HOST", description: "Address to listen on, over server.host (127.0.0.1 keeps it on loopback)" },
+      port: { type: "string", value: "PORT", description: "Port to listen on, over server.port (0 picks a free one)" },
+    },
+    examples: ["mcp-gateway start -c config.yml", "mcp-gateway run            # finds mcp-gateway.config.* in the working directory", "mcp-gateway start -c config.yml --host 127.0.0.1 --port 9090"],
+    run: ({ values }, io) => start(configFile(values), { host: values.host as string | undefined, port: values.port as string | undefined }, io),
   },
   {
     name: "validate",
