@@ -166,7 +166,7 @@ describe("a CLI that explains itself", () => {
       assert.equal((await cli(["validate", "-c", config], { env: { FORCE_COLOR: "1", NO_COLOR: undefined } })).stdout, "\u001b[32mOK\u001b[39m\n");
       assert.equal((await cli(["validate", "-c", config], { env: { FORCE_COLOR: "1", NO_COLOR: "1" } })).stdout, "OK\n");
       assert.equal((await cli(["validate", "-c", config], { env: { FORCE_COLOR: undefined, NO_COLOR: undefined } })).stdout, "OK\n", "a pipe is not a terminal");
-      assert.doesNotMatch((await cli(["hash-key", "a"], { env: { FORCE_COLOR: "1" } })).stdout, /\u001b/);
+      assert.ok(!(await cli(["hash-key", "a"], { env: { FORCE_COLOR: "1" } })).stdout.includes("\u001b"), "a hash is never coloured");
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
