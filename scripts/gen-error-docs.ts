@@ -53,6 +53,23 @@ too. Callers should compare \`error.data.code\`, never the message.
 ${header}
 ${requestRows(request).join("\n")}
 
+### \`errors.style\`: what MCP clients see of a refused call
+
+A call refused by an \`authorize\` plugin (policy's 403, a rate limit's 429) keeps its HTTP status
+by default (\`errors: { style: http }\`), as the sectioned format did. Set
+\`errors: { style: jsonrpc }\` to answer it with HTTP 200 and the same JSON-RPC error body (its
+\`Retry-After\` and \`RateLimit-*\` headers still sent): the call fails, the session lives on.
+Authentication failures stay 401 in both styles (clients re-authenticate on it), and malformed
+requests and gateway failures keep their status.
+
+| client | \`style: http\` (default) | \`style: jsonrpc\` |
+|---|---|---|
+| SDK 1.x (\`@modelcontextprotocol/sdk\`) | the call rejects with \`StreamableHTTPError\` (\`code\` 403 or 429, the JSON-RPC error in its message); the session is still usable | the call rejects with \`McpError\` (\`code\` -32003 or -32029, the gateway's message) |
+| SDK 2.x (\`@modelcontextprotocol/client\`) | the call rejects with \`SdkHttpError\` (the JSON-RPC error in its message) | the call rejects with \`ProtocolError\` (\`code\` -32003 or -32029) |
+| curl, fetch | HTTP 403 or 429 | HTTP 200 with \`error\` in the body |
+
+(test/e2e/error-style.test.ts checks every cell of the SDK rows.)
+
 ## Plugins' own codes
 
 A plugin declares the codes it throws, namespaced (\`ACME_ERR_OUTSIDE_HOURS\`; \`MCPGW_\` is the

@@ -105,6 +105,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
       required: config.server.requireOrigin,
     },
     maxBatchSize: config.server.maxBatchSize,
+    errorStyle: config.errors.style,
     paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
   });

@@ -23,6 +23,8 @@ export interface PipelineDeps {
   authConfigured: boolean;
   /** Answers every request once the hooks before it have run: one upstream, or a federation. */
   dispatcher: RequestDispatcher;
+  /** `errors.style`: jsonrpc answers a call an authorize tap refused with HTTP 200. */
+  errorStyle: "http" | "jsonrpc";
 }
 
 function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"]): void {
@@ -52,10 +54,10 @@ function outcomeOf(result: ForwardResult): Outcome {
   return { kind: result.kind, statusCode: result.statusCode };
 }
 
-function rejectionOutcome(err: GatewayError): Outcome {
+function rejectionOutcome(err: GatewayError, statusCode = err.status): Outcome {
   return {
     kind: err.status >= 500 ? "failed" : "rejected",
-    statusCode: err.status,
+    statusCode,
     jsonRpcErrorCode: err.jsonRpcCode,
     errorCode: err.code,
     message: err.message,
@@ -170,10 +172,13 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     } catch (thrown) {
       if (ctx.cut) return;
       const err = toGatewayError(thrown);
-      ctx.outcome = rejectionOutcome(err);
+      // errors.style jsonrpc: a call refused by policy or a rate limit is that call's error, in an
+      // ordinary answer, so a client sees the call fail and keeps its session.
+      const status = deps.errorStyle === "jsonrpc" && err.hook === "authorize" && err.status < 500 ? 200 : err.status;
+      ctx.outcome = rejectionOutcome(err, status);
       if (err.status >= 500) ctx.log.error({ err: thrown, plugin: err.plugin, hook: err.hook }, err.message);
       else ctx.log.debug({ code: err.code, plugin: err.plugin, hook: err.hook }, err.message);
-      if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+      if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch), status);
     } finally {
       settle();
     }

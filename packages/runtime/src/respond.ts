@@ -57,12 +57,13 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   return { kind: "served", statusCode: status };
 }
 
-export function sendError(res: ServerResponse, err: GatewayError, body: string): void {
+/** Writes an error answer: `status` is the error's own unless the error style answers it 200. */
+export function sendError(res: ServerResponse, err: GatewayError, body: string, status = err.status): void {
   if (res.headersSent) {
     res.destroy();
     return;
   }
-  res.writeHead(err.status, {
+  res.writeHead(status, {
     ...err.headers,
     "content-type": "application/json",
     "content-length": Buffer.byteLength(body),

@@ -218,6 +218,17 @@ export const configSchema = z
       .prefault({})
       .describe("pino JSON logs on stdout"),
     federation: federationSchema.optional(),
+    errors: z
+      .strictObject({
+        style: z
+          .enum(["http", "jsonrpc"])
+          .default("http")
+          .describe(
+            "How a call refused by an authorize plugin (policy, rate limit) is answered: http keeps its status (403, 429), as the sectioned format did; jsonrpc answers HTTP 200 with the JSON-RPC error, so an MCP client sees that call fail while its session lives on",
+          ),
+      })
+      .prefault({})
+      .describe("How rejections reach MCP clients"),
     plugins: z.array(pluginEntrySchema).optional().describe("Plugins in order; without it the sections of the sectioned format are used"),
     // The sectioned format's feature sections: each becomes a default plugin's options and is validated by it.
     auth: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: mode (apiKey | none) plus the auth-apikey plugin's options"),
