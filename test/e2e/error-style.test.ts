@@ -14,7 +14,7 @@ import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.
 import { MODERN_PROTOCOL_VERSION, startModernServer, type ModernServer } from "../fixtures/modern-server.ts";
 import { connectLegacyClient, firstText } from "../helpers/sdk-clients.ts";
 
-const DENY_ADD = [["policy", { default: "allow", rules: [{ deny: { tools: ["add"] } }] }]];
+const DENY_ADD: [string, Record<string, unknown>][] = [["policy", { default: "allow", rules: [{ deny: { tools: ["add"] } }] }]];
 
 for (const style of ["http", "jsonrpc"] as const) {
   describe(`errors.style: ${style}`, () => {
