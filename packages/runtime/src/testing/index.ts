@@ -6,4 +6,6 @@
 export { startTestGateway, type TestGateway, type TestGatewayOptions, type TestResponse } from "./gateway.js";
 export { pluginConformance, type ConformanceOptions } from "./conformance.js";
 export { freePort, startEchoUpstream, type EchoUpstream, type RecordedRequest } from "./echo-upstream.js";
+export { headerAuthPlugin, callerHeaders, type HeaderAuthOptions, type CredentialSource } from "./header-auth.js";
 export { notification, postJsonRpc, rpc, toolsCall, toolsList } from "./messages.js";
+export { waitFor, within, type WaitOptions } from "./wait.js";
