@@ -102,7 +102,9 @@ describe("ratelimit with the Redis store", { skip: redisSkipReason() }, () => {
     }
   });
 
-  it("decides the takes of one event-loop turn in one EVALSHA, each in arrival order", async () => {
+  // That each take of the turn is decided in arrival order is part of the store contract
+  // (store-suite.ts, run against Redis by stores.test.ts); here, that they share one command.
+  it("decides the takes of one event-loop turn in one EVALSHA", async () => {
     // The store logs only connection trouble, which this test does not cause.
     const quiet = { info: () => undefined, warn: () => undefined } as unknown as ConstructorParameters<typeof RedisStore>[2];
     const store = new RedisStore(redis.url, createRedisClient, quiet);
@@ -115,15 +117,7 @@ describe("ratelimit with the Redis store", { skip: redisSkipReason() }, () => {
     try {
       const key = `${prefix()}:rate:acme:bot:tools/call`;
       const take = () => store.take([{ key, rpm: 1, capacity: 3, refillPerMs: 1 / 60_000, cost: 1, label: "tools/call" }]);
-      const results = await Promise.all([take(), take(), take(), take(), take()]);
-      assert.deepEqual(
-        results.map((result) => result.allowed),
-        [true, true, true, false, false],
-      );
-      assert.deepEqual(
-        results.map((result) => Math.floor(result.tokens[0]!)),
-        [2, 1, 0, 0, 0],
-      );
+      await Promise.all([take(), take(), take(), take(), take()]);
       const marker = `marker-${randomUUID()}`;
       await probe.echo(marker);
       await waitFor("the marker in MONITOR", () => (commands.includes("echo") ? true : undefined));
