@@ -129,7 +129,7 @@ describe("testing: headerAuthPlugin", () => {
     const unknown = await gw.post(toolsList(3), { authorization: "Token forged" });
     assert.equal(unknown.status, 401);
     assert.deepEqual([(unknown.body as ErrorBody).error.message, (unknown.body as ErrorBody).error.data.code], ["Unauthorized: bad token", "MCPGW_ERR_UNAUTHENTICATED"]);
-    for (const headers of [{}, { authorization: "Bearer good" }]) {
+    for (const headers of [{}, { authorization: "Bearer good" }] as Record<string, string>[]) {
       const challenged = await gw.post(toolsList(4), headers);
       assert.equal(challenged.status, 401, JSON.stringify(headers));
       assert.equal(challenged.headers.get("www-authenticate"), 'Token realm="test"', "another scheme is no credential of this kind");
