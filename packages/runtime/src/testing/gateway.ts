@@ -3,9 +3,8 @@
  * unless the test names its own upstreams.
  */
 import { Writable } from "node:stream";
-import { parseConfig } from "../config/load.js";
 import type { GatewayConfigInput } from "../config/schema.js";
-import { createGateway, type Gateway, type InlinePlugin } from "../gateway.js";
+import type { Gateway, InlinePlugin } from "../gateway.js";
 import { startEchoUpstream, type EchoUpstream } from "./echo-upstream.js";
 import { postJsonRpc, type JsonRpcResponse } from "./messages.js";
 
@@ -65,6 +64,9 @@ export async function createTestGateway(options: TestGatewayOptions = {}): Promi
     },
   });
   try {
+    // Loaded here, not at import: a test file that imports this entry for a builder or a wait
+    // (or a bench process, for freePort) does not pay for Fastify, undici and pino.
+    const [{ createGateway }, { parseConfig }] = await Promise.all([import("../gateway.js"), import("../config/load.js")]);
     const gateway = await createGateway({
       config: parseConfig(raw, configFile, env),
       configFile,
