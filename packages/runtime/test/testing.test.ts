@@ -48,6 +48,20 @@ describe("testing: the modules", () => {
   });
 });
 
+describe("testing: the docs", () => {
+  it("name every helper of the entry, in docs/plugins.md's Testing section and the runtime README", async () => {
+    const root = path.join(TESTING_SRC, "..", "..", "..", "..");
+    const guide = readFileSync(path.join(root, "docs", "plugins.md"), "utf8").split("\n## Testing\n")[1]?.split("\n## ")[0] ?? "";
+    const readme = readFileSync(path.join(root, "packages", "runtime", "README.md"), "utf8");
+    const exported = Object.keys(await import("@mcp-gateway/runtime/testing"));
+    assert.ok(exported.length > 5, exported.join(", "));
+    for (const name of exported) {
+      assert.ok(guide.includes(`${name}(`), `docs/plugins.md's Testing section does not show ${name}(…)`);
+      assert.ok(readme.includes(name), `packages/runtime/README.md does not name ${name}`);
+    }
+  });
+});
+
 describe("testing: JSON-RPC builders", () => {
   it("serialise as a client sends them, jsonrpc, id, method, params in that order", () => {
     assert.equal(JSON.stringify(toolsList(1)), '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}');
