@@ -105,7 +105,7 @@ export class Fleet {
           const redis = await (this.redis ??= startRedis());
           if (typeof redis === "string") return { status: "skipped", note: redis };
           env = { REDIS_URL: redis.url };
-          aux = { auxPids: [redis.child.pid], auxOps: () => readsProcessed(redis.url) };
+          aux = { auxPids: [redis.pid], auxOps: () => readsProcessed(redis.url) };
         }
         const gateway = await startGateway({
           name: configName,
@@ -125,7 +125,7 @@ export class Fleet {
 
   async close(): Promise<void> {
     const redis = await this.redis;
-    if (redis && typeof redis !== "string") await redis.child.stop();
+    if (redis && typeof redis !== "string") await redis.stop();
     const fanOut = await this.fanOutUpstreams?.catch(() => []);
     await Promise.all((fanOut ?? []).map((upstream) => upstream.child.stop()));
   }

@@ -1,18 +1,8 @@
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
+import { waitFor } from "@mcp-gateway/runtime/testing";
 import type { Child } from "./children.js";
 
 /** A port that was free a moment ago on 127.0.0.1 (for servers that cannot report the one they got). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", resolve);
-  });
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
+export { freePort } from "@mcp-gateway/runtime/testing";
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -23,13 +13,19 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export async function waitUntil(what: string, ready: () => Promise<boolean>, child: Child, timeoutMs = 15_000): Promise<void> {
   let exited: number | string | undefined;
   void child.exited.then((code) => (exited = code));
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (exited !== undefined) throw new Error(`${what}: process exited (${exited}) before it was ready: ${child.stderr().trim()}`);
-    if (await ready().catch(() => false)) return;
-    await sleep(50);
+  try {
+    await waitFor(
+      what,
+      async () => {
+        if (exited !== undefined) throw new Error(`${what}: process exited (${exited}) before it was ready: ${child.stderr().trim()}`);
+        return (await ready().catch(() => false)) || undefined;
+      },
+      { timeoutMs, intervalMs: 50 },
+    );
+  } catch (err) {
+    if ((err as Error).name !== "TimeoutError") throw err;
+    throw new Error(`${what}: not ready after ${timeoutMs} ms: ${child.stderr().trim()}`);
   }
-  throw new Error(`${what}: not ready after ${timeoutMs} ms: ${child.stderr().trim()}`);
 }
 
 /** True once something answers HTTP at `url` (any status). */

@@ -1,11 +1,8 @@
 import { connect } from "node:net";
-import { spawnChild, which, type Child } from "./children.js";
-import { freePort, waitUntil } from "./net.js";
+import { findRedisServer, startRedisServer, type RedisServer } from "../../test/helpers/redis-server.js";
+import { spawnChild } from "./children.js";
 
-export interface RedisProcess {
-  url: string;
-  child: Child;
-}
+export type RedisProcess = RedisServer;
 
 /** Sends one inline command and resolves with the first reply packet ("" on failure). */
 function command(port: number, line: string): Promise<string> {
@@ -25,8 +22,6 @@ function command(port: number, line: string): Promise<string> {
   });
 }
 
-const ping = async (port: number) => (await command(port, "PING")).startsWith("+PONG");
-
 /**
  * Read events the server has processed so far (INFO stats): one per client round trip, whatever
  * the script does inside (commands run by a Lua script count in total_commands_processed).
@@ -36,17 +31,16 @@ export async function readsProcessed(url: string): Promise<number> {
   return Number(/total_reads_processed:(\d+)/.exec(reply)?.[1] ?? NaN);
 }
 
-/** A throwaway redis-server on a free loopback port (no persistence), or the reason there is none. */
+/**
+ * A throwaway redis-server on a free loopback port (no persistence), or the reason there is none.
+ * The tests' launcher starts it, through spawnChild so the run tracks and stops it like its other
+ * processes.
+ */
 export async function startRedis(): Promise<RedisProcess | string> {
-  const bin = which("redis-server");
-  if (!bin) return "redis-server is not installed";
-  const port = await freePort();
-  const child = spawnChild("redis", bin, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--loglevel", "warning"]);
+  if (!findRedisServer()) return "redis-server is not installed";
   try {
-    await waitUntil("redis-server", () => ping(port), child);
+    return await startRedisServer({ spawn: (binary, args) => spawnChild("redis", binary, args, { stdio: ["ignore", "pipe", "pipe"] }).process });
   } catch (err) {
-    await child.stop();
     return (err as Error).message;
   }
-  return { url: `redis://127.0.0.1:${port}`, child };
 }

@@ -1,7 +1,7 @@
 /** Long-lived GET event streams held open by the bench client, one socket each. */
 import { request, type ClientRequest } from "node:http";
 import { STREAM_OPEN_COMMENT } from "./mcp-fixtures.js";
-import { sleep } from "./net.js";
+import { waitFor } from "@mcp-gateway/runtime/testing";
 
 export interface ClientStream {
   req: ClientRequest;
@@ -70,10 +70,10 @@ export function closeStreams(streams: readonly ClientStream[]): void {
 
 /** Waits until `done()` holds or `timeoutMs` passes; returns whether it held. */
 export async function poll(done: () => boolean | Promise<boolean>, timeoutMs: number, everyMs = 100): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await done()) return true;
-    if (Date.now() >= deadline) return false;
-    await sleep(everyMs);
+  try {
+    return await waitFor("a condition", async () => (await done()) || undefined, { timeoutMs, intervalMs: everyMs });
+  } catch (err) {
+    if ((err as Error).name === "TimeoutError") return false;
+    throw err;
   }
 }

@@ -1,33 +1,12 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
-import { startTestGateway } from "@mcp-gateway/runtime/testing";
-import { CLI_BIN, REPO_ROOT } from "../helpers/spawn-gateway.ts";
-
-interface CliResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the real bin without blocking this process, so an in-process gateway can answer it. */
-function runCli(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_BIN, ...args], { cwd: REPO_ROOT, env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
+import { freePort, startTestGateway } from "@mcp-gateway/runtime/testing";
+import { REPO_ROOT, runCli } from "../helpers/spawn-gateway.ts";
 
 const lines = (text: string) => text.split("\n").filter(Boolean);
 
@@ -96,7 +75,7 @@ describe("mcp-gateway CLI", () => {
         `${GOOD_CONFIG}    auth:\n      type: bearer\n      token: "\${MCPGW_TEST_UNSET_TOKEN}"\n`,
       );
       const { MCPGW_TEST_UNSET_TOKEN: _unset, ...env } = process.env;
-      const result = await runCli(["validate", "-c", file], env);
+      const result = await runCli(["validate", "-c", file], { env });
       assert.notEqual(result.code, 0);
       assert.equal(lines(result.stderr).length, 1);
       assert.match(result.stderr, /upstreams\[0\]\.auth\.token: environment variable MCPGW_TEST_UNSET_TOKEN is not set/);
@@ -182,10 +161,7 @@ export default definePlugin({
     });
 
     it("exits non-zero when nothing listens at --url", async () => {
-      const server = createServer();
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      const { port } = server.address() as { port: number };
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      const port = await freePort();
       const url = `http://127.0.0.1:${port}/health`;
       const result = await runCli(["health", "--url", url]);
       assert.notEqual(result.code, 0);

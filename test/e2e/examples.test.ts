@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { cp, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -11,7 +11,7 @@ import { signRequest } from "../../examples/in-house-auth/src/signature.ts";
 import { startUpstreams as startFederatedUpstreams } from "../../examples/federation/upstreams.mjs";
 import { startUpstreams, type UpstreamName } from "../../examples/multi-upstream/upstreams.mjs";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
-import { CLI_BIN, REPO_ROOT, spawnGateway, type SpawnedGateway } from "../helpers/spawn-gateway.ts";
+import { CLI_BIN, REPO_ROOT, runNode, spawnGateway, type RunResult, type SpawnedGateway } from "../helpers/spawn-gateway.ts";
 
 /** Every example in examples/ runs as its README says; these tests run each one. */
 
@@ -27,25 +27,6 @@ async function localConfig(dir: string, name: string, upstreams: readonly (reado
   const file = path.join(dir, "config.yml");
   await writeFile(file, config);
   return file;
-}
-
-interface RunResult {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs `node <script> ...args` without blocking this process (an in-process gateway may have to answer it). */
-function runNode(script: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
-    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    child.once("error", reject);
-    child.once("close", (code) => resolve({ code, stdout, stderr }));
-  });
 }
 
 describe("examples/multi-upstream routes each request to the upstream that owns what it names", () => {

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { definePlugin, type Outcome } from "@mcp-gateway/runtime";
-import { startTestGateway, type TestGateway, freePort } from "@mcp-gateway/runtime/testing";
-import { answerJson, readEvents, startRawUpstream, within, type RawUpstream } from "../fixtures/raw-upstream.ts";
+import { freePort, startTestGateway, toolsCall, toolsList, within, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { answerJson, readEvents, startRawUpstream, type RawUpstream } from "../fixtures/raw-upstream.ts";
 
 interface ErrorBody {
   jsonrpc: string;
@@ -10,8 +10,8 @@ interface ErrorBody {
   error: { code: number; message: string; data: { code: string } };
 }
 
-const toolsList = (id: number | string) => ({ jsonrpc: "2.0", id, method: "tools/list", params: {} });
-const toolsCall = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name: "slow", arguments: {} } });
+/** A call of the upstream's "slow" tool, which the tests below answer as an event stream. */
+const slowCall = (id: number) => toolsCall(id, "slow");
 
 function postSse(url: string, message: unknown, signal?: AbortSignal): Promise<Response> {
   return fetch(url, {
@@ -177,7 +177,7 @@ describe("event streams that end early", () => {
     });
     const seen = outcomes.length;
     const abort = new AbortController();
-    const response = await postSse(gw.url, toolsCall(10), abort.signal);
+    const response = await postSse(gw.url, slowCall(10), abort.signal);
     assert.equal(response.headers.get("content-type"), "text/event-stream");
     const events = readEvents(response);
     assert.deepEqual(await events.next(), { jsonrpc: "2.0", method: "notifications/progress", params: { progress: 1 } });
@@ -197,7 +197,7 @@ describe("event streams that end early", () => {
       setTimeout(() => stream.reset(), 50);
     });
     const seen = outcomes.length;
-    const response = await postSse(gw.url, toolsCall(11));
+    const response = await postSse(gw.url, slowCall(11));
     const events = readEvents(response);
     assert.deepEqual(await events.next(), { jsonrpc: "2.0", method: "notifications/progress", params: { progress: 1 } });
     assert.deepEqual(await events.next(), { jsonrpc: "2.0", method: "notifications/progress", params: { progress: 2 } });

@@ -6,9 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, type TestGateway, within } from "@mcp-gateway/runtime/testing";
 import { MODERN_PROTOCOL_VERSION as MODERN, startModernServer, type ModernServer } from "../fixtures/modern-server.ts";
-import { within } from "../fixtures/raw-upstream.ts";
 
 const WAIT_MS = 5_000;
 

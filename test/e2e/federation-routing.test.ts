@@ -5,9 +5,9 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, toolsCall, within, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
-import { startRawUpstream, within, type RawUpstream } from "../fixtures/raw-upstream.ts";
+import { startRawUpstream, type RawUpstream } from "../fixtures/raw-upstream.ts";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
 
 const SESSION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0";
@@ -114,7 +114,7 @@ describe("federation: pagination, prompts, resources, limits and refusals", () =
     assert.equal(cursor.status, 400);
     assert.equal((cursor.body as { error: { code: number } }).error.code, -32602);
 
-    const call = (id: number, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: { a: 1, b: 1 } } });
+    const call = (id: number, name: string) => toolsCall(id, name, { a: 1, b: 1 });
     const mixed = await gateway.post([call(8, "add"), call(9, "p1")], headers);
     assert.equal(mixed.status, 400);
     assert.match(mixed.text, /one upstream/);

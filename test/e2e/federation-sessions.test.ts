@@ -6,11 +6,10 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import type { PluginEntry } from "@mcp-gateway/runtime";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, type TestGateway, within } from "@mcp-gateway/runtime/testing";
 import { ResourceListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
 import { connectLegacyClient, firstText, type LegacyClient } from "../helpers/sdk-clients.ts";
-import { within } from "../fixtures/raw-upstream.ts";
 
 const SESSION_KEY = "Zm9yLXRlc3RzLW9ubHktMzItYnl0ZXMtb2Yta2V5IS0";
 const TOOLS = ["echo", "add", "slow", "ask", "summarize"];

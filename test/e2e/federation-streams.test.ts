@@ -6,8 +6,8 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
-import { readEvents, startRawUpstream, within, type Exchange, type RawUpstream, type Responder } from "../fixtures/raw-upstream.ts";
+import { startTestGateway, type TestGateway, within } from "@mcp-gateway/runtime/testing";
+import { readEvents, startRawUpstream, type Exchange, type RawUpstream, type Responder } from "../fixtures/raw-upstream.ts";
 
 const WAIT_MS = 5_000;
 

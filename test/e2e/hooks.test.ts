@@ -5,17 +5,14 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { after, before, describe, it } from "node:test";
 import { ANONYMOUS, definePlugin, GatewayError, type Outcome, type PluginApi, type PluginDefinition, type Subject, type TapOptions } from "@mcp-gateway/runtime";
-import { startTestGateway } from "@mcp-gateway/runtime/testing";
-import { readEvents, startRawUpstream, within, type RawUpstream, type Responder } from "../fixtures/raw-upstream.ts";
+import { headerAuthPlugin, startTestGateway, toolsCall, toolsList, within } from "@mcp-gateway/runtime/testing";
+import { readEvents, startRawUpstream, type RawUpstream, type Responder } from "../fixtures/raw-upstream.ts";
 import { REPO_ROOT } from "../helpers/spawn-gateway.ts";
 
 interface ErrorBody {
   id: unknown;
   error: { code: number; message: string; data: { code: string } };
 }
-
-const toolsList = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/list", params: {} });
-const toolsCall = (id: number, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
 
 function testPlugin(name: string, setup: (gateway: PluginApi) => void, extra: Pick<PluginDefinition, "authenticates" | "errors"> = {}) {
   return definePlugin({ name, version: "1.0.0", api: "^1", ...extra, setup });
@@ -245,21 +242,7 @@ describe("errors thrown by taps", () => {
 describe("authentication", () => {
   /** An auth plugin that accepts `credential` in `header`, and otherwise offers its challenge. */
   const authPlugin = (name: string, header: string, credential: string, challenge: string) =>
-    testPlugin(
-      name,
-      (gateway) => {
-        gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
-          const given = ctx.http.headers[header];
-          if (given === undefined) {
-            ctx.authChallenges.push(challenge);
-            return;
-          }
-          if (given !== credential) throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED");
-          ctx.subject = { tenant: "acme", client: name };
-        });
-      },
-      { authenticates: true },
-    );
+    headerAuthPlugin({ name, from: [header], credentials: { [credential]: { tenant: "acme", client: name } }, challenge });
 
   it("answers 401 with every challenge the auth plugins offered when none identified the caller", async () => {
     const gw = await startTestGateway({

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client, StreamableHTTPClientTransport, type FetchLike } from "@modelcontextprotocol/client";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, type TestGateway, within } from "@mcp-gateway/runtime/testing";
 import {
   MODERN_PROTOCOL_VERSION as MODERN,
   MODERN_SERVER_INFO,
@@ -15,7 +15,6 @@ import {
   startModernServer,
   type ModernServer,
 } from "../fixtures/modern-server.ts";
-import { within } from "../fixtures/raw-upstream.ts";
 
 /** Upper bound for waiting on an event that should happen at once; only guards against a hang. */
 const WAIT_MS = 5_000;

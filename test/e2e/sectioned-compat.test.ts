@@ -3,6 +3,7 @@ import { cp, mkdtemp, readFile, rm, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { waitFor } from "@mcp-gateway/runtime/testing";
 import { startDemoUpstream } from "../../examples/demo-upstream/server.mjs";
 import { REPO_ROOT, spawnGateway, type SpawnedGateway } from "../helpers/spawn-gateway.js";
 
@@ -119,7 +120,7 @@ for (const example of ["sectioned-config", "plugins-config"]) {
       const records = () => gateway.stdoutLines.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "audit");
       const served = () => records().some((record) => record.toolName === "echo" && record.outcome === "served" && record.apiKeyId === "local-dev-key");
       const rejected = () => records().some((record) => record.statusCode === 401);
-      for (let waited = 0; !(served() && rejected()) && waited < 3_000; waited += 50) await new Promise((resolve) => setTimeout(resolve, 50));
+      await waitFor("an audit record of the served echo call and one of a 401", () => (served() && rejected()) || undefined, { timeoutMs: 3_000 });
       assert.ok(served(), "an audit record of the served echo call");
       assert.ok(rejected(), "an audit record of a 401");
     });

@@ -4,7 +4,8 @@ import { connect } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { readEvents, startRawUpstream, within, type Exchange, type RawUpstream } from "../fixtures/raw-upstream.ts";
+import { readEvents, startRawUpstream, type Exchange, type RawUpstream } from "../fixtures/raw-upstream.ts";
+import { within } from "@mcp-gateway/runtime/testing";
 import { spawnGateway, type SpawnedGateway } from "../helpers/spawn-gateway.ts";
 
 const HELLO = { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "stream open" } };

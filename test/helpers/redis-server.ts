@@ -1,5 +1,6 @@
 /**
- * Starts a real `redis-server` for a test: loopback only, a free port, nothing written to disk.
+ * Starts a real `redis-server` for a test (or the bench): loopback only, a free port, nothing
+ * written to disk.
  * Without the binary the Redis suites are skipped with a loud warning on a developer machine,
  * and fail on CI (CI=true), where a missing Redis must never pass silently.
  */
@@ -19,6 +20,14 @@ export interface RedisServer {
   stop(): Promise<void>;
   /** Stops it if it runs, then starts it again on the same port, empty (no persistence). */
   restart(): Promise<void>;
+}
+
+export interface RedisServerOptions {
+  /**
+   * Starts the process (default: node's `spawn`). The bench passes its own so the server joins the
+   * processes it tracks and stops. The child must have stdout and stderr piped.
+   */
+  spawn?: (binary: string, args: readonly string[]) => ChildProcess;
 }
 
 const START_MS = 10_000;
@@ -53,10 +62,10 @@ export function redisSkipReason(): string | false {
 
 let warned = false;
 
-function launch(binary: string, port: number, dir: string): Promise<ChildProcess> {
-  const child = spawn(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"], {
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+const spawnPiped = (binary: string, args: readonly string[]) => spawn(binary, args, { stdio: ["ignore", "pipe", "pipe"] });
+
+function launch(binary: string, port: number, dir: string, start: NonNullable<RedisServerOptions["spawn"]>): Promise<ChildProcess> {
+  const child = start(binary, ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no"]);
   return new Promise((resolve, reject) => {
     let output = "";
     const timer = setTimeout(() => {
@@ -100,7 +109,8 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-export async function startRedisServer(): Promise<RedisServer> {
+export async function startRedisServer(options: RedisServerOptions = {}): Promise<RedisServer> {
+  const start = options.spawn ?? spawnPiped;
   const binary = findRedisServer();
   if (!binary) throw new Error("redis-server not found on PATH (CI=true: the Redis tests must run; install redis-server)");
   // With --save "" and --appendonly no nothing is written; --dir only keeps Redis out of the cwd.
@@ -113,7 +123,7 @@ export async function startRedisServer(): Promise<RedisServer> {
   for (let attempt = 1; ; attempt++) {
     port = await freePort();
     try {
-      child = await launch(binary, port, dir);
+      child = await launch(binary, port, dir, start);
       break;
     } catch (err) {
       // Another process may have taken the port between our probe and Redis binding it.
@@ -130,7 +140,7 @@ export async function startRedisServer(): Promise<RedisServer> {
     stop: () => stopChild(child!),
     async restart() {
       await stopChild(child!);
-      child = await launch(binary, port, dir);
+      child = await launch(binary, port, dir, start);
     },
   };
 }

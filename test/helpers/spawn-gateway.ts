@@ -1,6 +1,7 @@
 /**
  * Runs the real CLI (`mcp-gateway start -c FILE`) as a child process, the way an operator does,
- * so signals, exit codes and stdout logs are the production ones.
+ * so signals, exit codes and stdout logs are the production ones; and runs it (or any node
+ * script) to completion for the commands that exit.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
@@ -30,6 +31,49 @@ export interface SpawnedGateway {
   exited: Promise<Exit>;
   /** Sends `signal` to this process only and waits for it to exit (SIGKILL after `ms`). */
   stop(signal?: NodeJS.Signals, ms?: number): Promise<Exit>;
+}
+
+export interface RunResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOptions {
+  /** Working directory (default: the repository root). */
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+  /** SIGKILL after this long (default 60 s), so a hung child fails the test instead of holding it. */
+  timeoutMs?: number;
+}
+
+/**
+ * Runs `node <script> ...args` to completion without blocking this process (an in-process
+ * gateway may have to answer it), and resolves with its exit code and output.
+ */
+export function runNode(script: string, args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: options.cwd ?? REPO_ROOT, env: options.env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
+    child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.once("error", (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    child.once("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr });
+    });
+  });
+}
+
+/** Runs the built CLI (`mcp-gateway <args>`) to completion: validate, routes, a start that must fail. */
+export function runCli(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  return runNode(CLI_BIN, args, options);
 }
 
 function parseLine(line: string): Record<string, unknown> | undefined {

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
 import type { InlinePlugin } from "@mcp-gateway/runtime";
-import { pluginConformance, startTestGateway, type TestGateway, type TestGatewayOptions, freePort } from "@mcp-gateway/runtime/testing";
+import { freePort, pluginConformance, startTestGateway, toolsCall, toolsList, waitFor, type TestGateway, type TestGatewayOptions } from "@mcp-gateway/runtime/testing";
 import audit from "../src/index.ts";
 import type { AuditOptionsInput } from "../src/options.ts";
-import { API_KEY, auditLines, authed, createObserver, denyForbidden, keyAuth, limitLimited, toolsCall, toolsList } from "./support.ts";
+import { API_KEY, auditLines, authed, createObserver, denyForbidden, keyAuth, limitLimited } from "./support.ts";
 
 pluginConformance(audit, { options: { environments: ["*"] }, invalidOptions: { environments: "production" } });
 
@@ -228,8 +228,7 @@ describe("audit from the sectioned format's audit section", () => {
         ["audit"],
       );
       await gw.post(toolsList(1));
-      const deadline = Date.now() + 10_000;
-      while (!auditLines(gw).length && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+      await waitFor("the audit record", () => auditLines(gw)[0], { timeoutMs: 10_000, intervalMs: 10 });
       assert.equal(auditLines(gw)[0]?.mcpMethod, "tools/list");
     } finally {
       await gw.close();

@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startTestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, toolsCall } from "@mcp-gateway/runtime/testing";
 import audit from "../src/index.ts";
-import { auditLines, createObserver, toolsCall } from "./support.ts";
+import { auditLines, createObserver } from "./support.ts";
 
 describe("audit to a file", () => {
   let dir: string;

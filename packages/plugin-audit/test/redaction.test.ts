@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { definePlugin } from "@mcp-gateway/runtime";
-import { startTestGateway } from "@mcp-gateway/runtime/testing";
+import { startTestGateway, toolsCall } from "@mcp-gateway/runtime/testing";
 import audit from "../src/index.ts";
-import { API_KEY, auditLines, createObserver, keyAuth, toolsCall } from "./support.ts";
+import { API_KEY, auditLines, createObserver, keyAuth } from "./support.ts";
 
 const SECRET = "hunter2-client-secret";
 

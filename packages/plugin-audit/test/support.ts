@@ -1,22 +1,14 @@
 import { definePlugin, GatewayError, STAGES } from "@mcp-gateway/runtime";
-import type { TestGateway } from "@mcp-gateway/runtime/testing";
+import { headerAuthPlugin, waitFor, type TestGateway } from "@mcp-gateway/runtime/testing";
 
 export const API_KEY = "sk-live-0123456789abcdef";
 
 /** An in-test API key plugin: one key, read from `x-api-key` or `Authorization: Bearer`. */
-export const keyAuth = definePlugin({
+export const keyAuth = headerAuthPlugin({
   name: "test-key-auth",
-  version: "1.0.0",
-  api: "^1",
-  authenticates: true,
-  setup(gateway) {
-    gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
-      const header = ctx.http.headers["x-api-key"] ?? ctx.http.headers.authorization?.replace(/^Bearer /, "");
-      if (header === undefined) return;
-      if (header !== API_KEY) throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", "Unauthorized: unknown API key");
-      ctx.subject = { tenant: "acme", client: "bot", id: "key-1" };
-    });
-  },
+  from: ["x-api-key", { header: "authorization", scheme: "Bearer" }],
+  credentials: { [API_KEY]: { tenant: "acme", client: "bot", id: "key-1" } },
+  message: "Unauthorized: unknown API key",
 });
 
 /** Rejects tools/call of the tool named "forbidden" with 403, the way a policy plugin would. */
@@ -65,22 +57,11 @@ export function createObserver() {
     plugin,
     /** Resolves once `count` requests have finished their `onResponse`; bounded in time. */
     async settled(count: number, ms = 10_000): Promise<void> {
-      const deadline = Date.now() + ms;
-      while (seen < count) {
-        if (Date.now() > deadline) throw new Error(`only ${seen} of ${count} requests reached onResponse within ${ms} ms`);
-        await new Promise((resolve) => setTimeout(resolve, 10));
-      }
+      await waitFor(`${count} requests to reach onResponse`, () => (seen >= count ? true : undefined), { timeoutMs: ms, intervalMs: 10 });
     },
   };
 }
 
 export const auditLines = (gw: Pick<TestGateway, "logs">) => gw.logs.filter((line) => line.msg === "audit");
 
-export const toolsCall = (id: number, name: string, args: Record<string, unknown> = {}) => ({
-  jsonrpc: "2.0",
-  id,
-  method: "tools/call",
-  params: { name, arguments: args },
-});
-export const toolsList = (id: number) => ({ jsonrpc: "2.0", id, method: "tools/list", params: {} });
 export const authed = { "x-api-key": API_KEY };

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { definePlugin, GatewayError, type Subject } from "@mcp-gateway/runtime";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { definePlugin, type Subject } from "@mcp-gateway/runtime";
+import { headerAuthPlugin, startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
 import authApiKey from "../src/index.js";
 
 const LIST = { jsonrpc: "2.0", id: 7, method: "tools/list", params: {} };
@@ -29,22 +29,12 @@ function subjectProbe() {
 }
 
 /** An in-house scheme standing next to API keys: `Authorization: Token <t>`. */
-const tokenAuth = definePlugin({
+const tokenAuth = headerAuthPlugin({
   name: "auth-token",
-  version: "1.0.0",
-  api: "^1",
-  authenticates: true,
-  setup(gateway) {
-    gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
-      const header = ctx.http.headers.authorization;
-      if (!header?.startsWith("Token ")) {
-        ctx.authChallenges.push('Token realm="in-house"');
-        return;
-      }
-      if (header !== "Token good") throw GatewayError.from("MCPGW_ERR_UNAUTHENTICATED", "Unauthorized: bad token");
-      ctx.subject = { tenant: "in-house", client: "sso" };
-    });
-  },
+  from: [{ header: "authorization", scheme: "Token" }],
+  credentials: { good: { tenant: "in-house", client: "sso" } },
+  challenge: 'Token realm="in-house"',
+  message: "Unauthorized: bad token",
 });
 
 type ErrorBody = { jsonrpc: string; id: unknown; error: { code: number; message: string; data: { code: string } } };
@@ -164,16 +154,12 @@ describe("auth-apikey next to another auth plugin", () => {
 
 describe("auth-apikey with Bearer left to another scheme", () => {
   let gw: TestGateway;
-  const jwtLike = definePlugin({
+  /** Accepts one Bearer token, offers no challenge, and leaves any other token alone. */
+  const jwtLike = headerAuthPlugin({
     name: "auth-jwt-like",
-    version: "1.0.0",
-    api: "^1",
-    authenticates: true,
-    setup(gateway) {
-      gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
-        if (ctx.http.headers.authorization === "Bearer header.payload.signature") ctx.subject = { tenant: "jwt", client: "user" };
-      });
-    },
+    from: [{ header: "authorization", scheme: "Bearer" }],
+    credentials: { "header.payload.signature": { tenant: "jwt", client: "user" } },
+    unknown: "pass",
   });
   before(async () => {
     gw = await startTestGateway({

@@ -1,16 +1,13 @@
 import assert from "node:assert/strict";
 import { SECTIONED_POLICY } from "./sectioned-policy.ts";
 import { after, before, describe, it } from "node:test";
-import { definePlugin } from "@mcp-gateway/runtime";
-import { startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { callerHeaders, headerAuthPlugin, startTestGateway, toolsCall, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import policy from "../src/index.js";
 import { startSdkUpstream, type SdkUpstream } from "./helpers/sdk-upstream.js";
 
 type ErrorBody = { jsonrpc: string; id: unknown; error: { code: number; message: string; data: { code: string } } };
-
-const call = (id: number | string, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name, arguments: {} } });
 
 /** The sectioned format's README config, with a second key whose caller no rule names. */
 const SECTIONED_CONFIG = {
@@ -34,14 +31,14 @@ describe("policy from the sectioned format's config, through a gateway", () => {
   after(() => gw.close());
 
   it("lets an allowed call through to the upstream", async () => {
-    const response = await gw.post(call(1, "echo"), DEV);
+    const response = await gw.post(toolsCall(1, "echo"), DEV);
     assert.equal(response.status, 200);
     assert.equal((response.body as { result: { method: string } }).result.method, "tools/call");
   });
 
   it("answers a denied tool with 403, -32003 and a reason naming the tool and the caller", async () => {
     const before = gw.upstream!.requests.length;
-    const response = await gw.post(call(2, "rm"), DEV);
+    const response = await gw.post(toolsCall(2, "rm"), DEV);
     assert.equal(response.status, 403);
     const body = response.body as ErrorBody;
     assert.deepEqual(body, {
@@ -66,7 +63,7 @@ describe("policy from the sectioned format's config, through a gateway", () => {
 
   it("checks every call of a batch and rejects the whole batch when one is denied", async () => {
     const before = gw.upstream!.requests.length;
-    const response = await gw.post([call("a", "echo"), { jsonrpc: "2.0", method: "notifications/initialized" }, call("b", "rm")], DEV);
+    const response = await gw.post([toolsCall("a", "echo"), { jsonrpc: "2.0", method: "notifications/initialized" }, toolsCall("b", "rm")], DEV);
     assert.equal(response.status, 403);
     const errors = response.body as ErrorBody[];
     assert.deepEqual(
@@ -81,7 +78,7 @@ describe("policy from the sectioned format's config, through a gateway", () => {
   });
 
   it("passes a batch whose every call is allowed", async () => {
-    const response = await gw.post([call("a", "echo"), call("b", "math.add")], DEV);
+    const response = await gw.post([toolsCall("a", "echo"), toolsCall("b", "math.add")], DEV);
     assert.equal(response.status, 200);
   });
 
@@ -93,19 +90,8 @@ describe("policy from the sectioned format's config, through a gateway", () => {
   });
 });
 
-/** Test-only auth: the subject comes from an `x-test-client` header. */
-const headerSubject = definePlugin({
-  name: "header-subject",
-  version: "1.0.0",
-  api: "^1",
-  authenticates: true,
-  setup(gateway) {
-    gateway.hooks.onRequest.tapPromise({ stage: "AUTHN" }, async (ctx) => {
-      const client = ctx.http.headers["x-test-client"];
-      if (typeof client === "string") ctx.subject = { tenant: "acme", client };
-    });
-  },
-});
+/** Test-only auth: the caller names itself, tenant acme (see connect). */
+const headerSubject = headerAuthPlugin({ name: "header-subject" });
 
 const DISCOVERY_POLICY = {
   default: "deny",
@@ -131,7 +117,7 @@ function forbidden(reason: string) {
 
 async function connect(url: string, client: string) {
   const sdk = new Client({ name: "policy-e2e", version: "1.0.0" });
-  await sdk.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { "x-test-client": client } } }));
+  await sdk.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: callerHeaders("acme", client) } }));
   return sdk;
 }
 

@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
-import { startEchoUpstream, type EchoUpstream } from "@mcp-gateway/runtime/testing";
+import { freePort, postJsonRpc, startEchoUpstream, toolsList, type EchoUpstream } from "@mcp-gateway/runtime/testing";
 import { Redis } from "ioredis";
 import { redisSkipReason, startRedisServer, type RedisServer } from "../../../test/helpers/redis-server.ts";
-import { CLI_BIN, spawnGateway, type SpawnedGateway } from "../../../test/helpers/spawn-gateway.ts";
-import { countOf, toolsList } from "./support.ts";
+import { runCli, spawnGateway, type SpawnedGateway } from "../../../test/helpers/spawn-gateway.ts";
+import { countOf } from "./support.ts";
 
 /** The sectioned format's config format, as an operator writes it: no plugins list, a rateLimit section. */
 function sectionedConfig(upstreamUrl: string, keyPrefix: string) {
@@ -47,17 +45,7 @@ describe("ratelimit across two gateway processes", { skip: redisSkipReason() }, 
   });
 
   it("admit together no more than the one shared bucket holds", async () => {
-    const statuses = await Promise.all(
-      Array.from({ length: 24 }, async (_, id) => {
-        const response = await fetch(gateways[id % 2]!.url, {
-          method: "POST",
-          headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
-          body: JSON.stringify(toolsList(id)),
-        });
-        await response.arrayBuffer();
-        return response.status;
-      }),
-    );
+    const statuses = await Promise.all(Array.from({ length: 24 }, async (_, id) => (await postJsonRpc(gateways[id % 2]!.url, toolsList(id))).status));
     assert.equal(countOf(statuses, 200), 8);
     assert.equal(countOf(statuses, 429), 16);
     assert.equal(upstream.requests.length, 8);
@@ -86,22 +74,14 @@ describe("a gateway process whose REDIS_URL is unreachable", () => {
   });
 
   it("exits non-zero at startup with one line naming the URL without its password", async () => {
-    const probe = createServer();
-    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-    const { port } = probe.address() as { port: number };
-    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const port = await freePort();
     const configFile = path.join(dir, "mcp-gateway.config.json");
     writeFileSync(configFile, JSON.stringify(sectionedConfig(upstream.url, "unreachable")));
 
-    const child = spawn(process.execPath, [CLI_BIN, "start", "-c", configFile], {
+    const { code, stderr } = await runCli(["start", "-c", configFile], {
       env: { ...process.env, REDIS_URL: `redis://default:hunter2@127.0.0.1:${port}` },
-      stdio: ["ignore", "ignore", "pipe"],
+      timeoutMs: 15_000,
     });
-    let stderr = "";
-    child.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-    const code = await new Promise<number | null>((resolve) => child.once("close", resolve));
-    clearTimeout(timer);
 
     assert.equal(code, 1);
     assert.equal(

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { pluginConformance, startTestGateway, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { callerHeaders, headerAuthPlugin, pluginConformance, startTestGateway, toolsCall, toolsList, type TestGateway } from "@mcp-gateway/runtime/testing";
 import ratelimit, { createRateLimitPlugin } from "../src/index.ts";
 import type { RateLimitOptionsInput } from "../src/options.ts";
-import { caller, errorOf, headerAuth, manualClock, toolsCall, toolsList, type ErrorBody } from "./support.ts";
+import { errorOf, manualClock, type ErrorBody } from "./support.ts";
 
 pluginConformance(ratelimit, { options: { defaultRpm: 60 }, invalidOptions: { defaultRpm: -1 } });
 
@@ -11,7 +11,7 @@ pluginConformance(ratelimit, { options: { defaultRpm: 60 }, invalidOptions: { de
 async function limitedGateway(options: RateLimitOptionsInput) {
   const clock = manualClock();
   const gw = await startTestGateway({
-    plugins: [{ plugin: headerAuth }, { plugin: createRateLimitPlugin({ now: clock.now }), options }],
+    plugins: [{ plugin: headerAuthPlugin() }, { plugin: createRateLimitPlugin({ now: clock.now }), options }],
     env: {},
   });
   return { gw, clock };
@@ -28,7 +28,7 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("admits defaultRpm calls per minute, then answers 429 with -32029, Retry-After and RateLimit-* headers", async () => {
     const { gw } = await start({ defaultRpm: 3 });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     for (const id of [1, 2, 3]) assert.equal((await gw.post(toolsList(id), who)).status, 200);
     const limited = await gw.post(toolsList(4), who);
     assert.equal(limited.status, 429);
@@ -45,15 +45,15 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("never forwards a limited call upstream", async () => {
     const { gw } = await start({ defaultRpm: 1 });
-    await gw.post(toolsList(1), caller("acme", "bot"));
+    await gw.post(toolsList(1), callerHeaders("acme", "bot"));
     const before = gw.upstream!.requests.length;
-    assert.equal((await gw.post(toolsList(2), caller("acme", "bot"))).status, 429);
+    assert.equal((await gw.post(toolsList(2), callerHeaders("acme", "bot"))).status, 429);
     assert.equal(gw.upstream!.requests.length, before);
   });
 
   it("refills at rpm/60 calls per second", async () => {
     const { gw, clock } = await start({ defaultRpm: 3 });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     for (const id of [1, 2, 3]) await gw.post(toolsList(id), who);
     clock.advance(19_999);
     assert.equal((await gw.post(toolsList(4), who)).status, 429);
@@ -64,16 +64,16 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("keeps separate buckets per tenant, client and method", async () => {
     const { gw } = await start({ defaultRpm: 1 });
-    assert.equal((await gw.post(toolsList(1), caller("acme", "bot"))).status, 200);
-    assert.equal((await gw.post(toolsList(2), caller("acme", "bot"))).status, 429);
-    assert.equal((await gw.post(toolsList(3), caller("acme", "other-bot"))).status, 200);
-    assert.equal((await gw.post(toolsList(4), caller("globex", "bot"))).status, 200);
-    assert.equal((await gw.post(toolsCall(5, "echo"), caller("acme", "bot"))).status, 200);
+    assert.equal((await gw.post(toolsList(1), callerHeaders("acme", "bot"))).status, 200);
+    assert.equal((await gw.post(toolsList(2), callerHeaders("acme", "bot"))).status, 429);
+    assert.equal((await gw.post(toolsList(3), callerHeaders("acme", "other-bot"))).status, 200);
+    assert.equal((await gw.post(toolsList(4), callerHeaders("globex", "bot"))).status, 200);
+    assert.equal((await gw.post(toolsCall(5, "echo"), callerHeaders("acme", "bot"))).status, 200);
   });
 
   it("applies a byMethod limit to that method only", async () => {
     const { gw } = await start({ defaultRpm: 100, byMethod: { "tools/call": 1 } });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     assert.equal((await gw.post(toolsCall(1, "echo"), who)).status, 200);
     const limited = await gw.post(toolsCall(2, "echo"), who);
     assert.equal(limited.status, 429);
@@ -83,7 +83,7 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("limits each tool matching a byTool glob on its own, on top of the method's limit", async () => {
     const { gw } = await start({ defaultRpm: 100, byTool: { "math.*": 1 } });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     assert.equal((await gw.post(toolsCall(1, "math.add"), who)).status, 200);
     const limited = await gw.post(toolsCall(2, "math.add"), who);
     assert.equal(limited.status, 429);
@@ -95,7 +95,7 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("counts every call of a batch, and a batch that does not fit spends nothing", async () => {
     const { gw } = await start({ defaultRpm: 3 });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     assert.equal((await gw.post([toolsList(1), toolsList(2)], who)).status, 200);
     const limited = await gw.post([toolsList(3), toolsList(4)], who);
     assert.equal(limited.status, 429);
@@ -112,7 +112,7 @@ describe("ratelimit (memory store) through a real gateway", () => {
 
   it("lets burst cap how many calls pass at once", async () => {
     const { gw, clock } = await start({ defaultRpm: 600, burst: 2 });
-    const who = caller("acme", "bot");
+    const who = callerHeaders("acme", "bot");
     assert.equal((await gw.post(toolsList(1), who)).status, 200);
     assert.equal((await gw.post(toolsList(2), who)).status, 200);
     const limited = await gw.post(toolsList(3), who);

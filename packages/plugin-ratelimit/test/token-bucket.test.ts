@@ -42,28 +42,9 @@ describe("token bucket arithmetic", () => {
   });
 });
 
+// What every store must do (burst, refill, all-or-nothing, order) is in store-suite.ts, run
+// against this store and the Redis store by stores.test.ts. What is the memory store's own:
 describe("memory store", () => {
-  it("admits a bucket's capacity at once, then one call per refill interval", async () => {
-    const clock = manualClock();
-    const store = new MemoryStore(clock.now);
-    const request = [bucket("k", { capacity: 2 })];
-    assert.equal((await store.take(request)).allowed, true);
-    assert.equal((await store.take(request)).allowed, true);
-    assert.equal((await store.take(request)).allowed, false);
-    clock.advance(999);
-    assert.equal((await store.take(request)).allowed, false);
-    clock.advance(1);
-    assert.equal((await store.take(request)).allowed, true);
-  });
-
-  it("spends nothing from any bucket when one bucket of the request is empty", async () => {
-    const store = new MemoryStore(manualClock().now);
-    await store.take([bucket("tool", { capacity: 1 })]);
-    const denied = await store.take([bucket("method", { capacity: 5 }), bucket("tool", { capacity: 1 })]);
-    assert.deepEqual(denied, { allowed: false, tokens: [5, 0] });
-    assert.deepEqual((await store.take([bucket("method", { capacity: 5 })])).tokens, [4]);
-  });
-
   it("forgets buckets that have refilled, so memory follows active callers", async () => {
     const clock = manualClock();
     const store = new MemoryStore(clock.now);

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
 import { promisify } from "node:util";
-import { startEchoUpstream, startTestGateway, type EchoUpstream, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { startEchoUpstream, startTestGateway, toolsCall, type EchoUpstream, type TestGateway } from "@mcp-gateway/runtime/testing";
 import router from "../src/index.js";
 
 const UPSTREAMS = ["mcp-math", "mcp-kb", "mcp-reports"];
@@ -18,8 +18,6 @@ const SECTIONED_ROUTING = [
   { match: { method: "tools/call", tool: "reports.*" }, upstream: "mcp-reports" },
   { match: { method: "*" }, upstream: "mcp-reports" },
 ];
-
-const call = (id: number | string, name: string) => ({ jsonrpc: "2.0", id, method: "tools/call", params: { name } });
 
 describe("router from the sectioned format's routing section, through a gateway (federation off)", () => {
   const echoes = new Map<string, EchoUpstream>();
@@ -56,7 +54,7 @@ describe("router from the sectioned format's routing section, through a gateway 
       ["reports.weekly", "mcp-reports"],
       ["unlisted", "mcp-reports"],
     ]) {
-      const response = await gw.post(call(1, tool!));
+      const response = await gw.post(toolsCall(1, tool!));
       assert.equal(response.status, 200);
       assert.deepEqual(reached(), [upstream], tool);
     }
@@ -68,7 +66,7 @@ describe("router from the sectioned format's routing section, through a gateway 
   });
 
   it("routes a batch by its first request", async () => {
-    const response = await gw.post([{ jsonrpc: "2.0", method: "notifications/initialized" }, call("a", "kb.search"), call("b", "math.add")]);
+    const response = await gw.post([{ jsonrpc: "2.0", method: "notifications/initialized" }, toolsCall("a", "kb.search"), toolsCall("b", "math.add")]);
     assert.equal(response.status, 200);
     assert.deepEqual(reached(), ["mcp-kb"]);
   });
@@ -88,7 +86,7 @@ describe("router without a match", () => {
       plugins: [{ plugin: router, options: { rules: [{ match: { method: "prompts/*" }, upstream: "second" }] } }],
     });
     try {
-      await gw.post(call(1, "echo"));
+      await gw.post(toolsCall(1, "echo"));
       assert.equal(first.requests.length, 1);
       assert.equal(second.requests.length, 0);
     } finally {

@@ -33,3 +33,12 @@ describe("@mcp-gateway/runtime/plugin", () => {
     }
   });
 });
+
+describe("@mcp-gateway/runtime/testing", () => {
+  it("loads none of the server stack until a test starts a gateway", () => {
+    const loaded = packagesLoadedBy(path.join(DIST, "testing", "index.js"));
+    for (const heavy of ["fastify", "undici", "pino", "tapable", "cosmiconfig", "yaml"]) {
+      assert.ok(!loaded.has(heavy), `the testing entry loads ${heavy} (it loads ${[...loaded].join(", ")})`);
+    }
+  });
+});
