@@ -48,6 +48,9 @@ export interface McpCall {
 
 export interface UpstreamInfo {
   readonly name: string;
+  /** How the gateway reaches it: Streamable HTTP, or a local process over stdio. */
+  readonly type: "http" | "stdio";
+  /** The URL; `stdio:<command>` for a stdio upstream. */
   readonly url: string;
   readonly timeoutMs: number;
 }

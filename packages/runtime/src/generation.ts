@@ -76,7 +76,8 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     paramHeaders.learn(result);
     return result;
   });
-  const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, config.server.maxBufferedResponseBytes));
+  const clientInfo = { name: "mcp-gateway", version: RUNTIME_VERSION };
+  const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, { maxBufferedBytes: config.server.maxBufferedResponseBytes, log, clientInfo }));
   const { plugins, routes } = await setupPlugins({
     config,
     configFile: options.configFile,
@@ -125,6 +126,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     async ready() {
       try {
         await hooks.ready.promise();
+        for (const upstream of upstreams) upstream.start?.();
       } catch (err) {
         const plugin = (err as { plugin?: string }).plugin;
         throw new StartupError("MCPGW_ERR_STARTUP", `${plugin ? `plugin "${plugin}": ` : ""}${(err as Error).message}`, { cause: err });
@@ -132,6 +134,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     },
     async health() {
       const checks: HealthChecks = {};
+      for (const upstream of upstreams) if (upstream.health) checks[`upstream:${upstream.name}`] = upstream.health();
       try {
         await hooks.health.promise(checks);
       } catch (err) {
@@ -148,7 +151,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
       try {
         await hooks.close.promise();
       } finally {
-        await Promise.allSettled(upstreams.flatMap((upstream) => [upstream.pool.destroy(), upstream.streams.destroy()]));
+        await Promise.allSettled(upstreams.flatMap((upstream) => [...new Set([upstream.pool, upstream.streams])].map((transport) => transport.destroy())));
       }
     },
   };

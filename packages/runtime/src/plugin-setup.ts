@@ -57,13 +57,15 @@ export async function setupPlugins(options: PluginSetupOptions): Promise<{ plugi
   const configFile = options.configFile ?? "(inline config)";
   const configDir = options.configFile ? path.dirname(options.configFile) : process.cwd();
   const { config, log, hooks, host } = options;
-  const { loaded, problems, first } = await loadPlugins(pluginSpecs(config), configFile, configDir, log);
+  const { loaded, problems, first: firstOfConfig } = await loadPlugins(pluginSpecs(config), configFile, configDir, log);
+  let first = firstOfConfig;
   options.inline.forEach((inline, index) => {
     const spec: PluginSpec = { name: inline.plugin.name, options: inline.options ?? {}, stage: inline.stage, declaredAt: `inline plugins[${index}]`, optionsPath: [] };
     try {
       loaded.push(validatePlugin(inline.plugin, spec, configFile));
     } catch (err) {
       if (!(err instanceof StartupError)) throw err;
+      first ??= err;
       problems.push(...err.problems);
     }
   });

@@ -8,7 +8,7 @@ import type { StageName } from "./stages.js";
 import { declareErrors, type PluginErrorSpec } from "./errors.js";
 
 /** The plugin API this runtime implements; plugins declare a semver range (`api: "^1"`). */
-export const PLUGIN_API_VERSION = "1.1.0";
+export const PLUGIN_API_VERSION = "1.2.0";
 
 const PLUGIN_BRAND = Symbol.for("mcp-gateway.plugin");
 

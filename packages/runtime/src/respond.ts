@@ -16,7 +16,7 @@ export function toGatewayError(err: unknown): GatewayError {
   return wrapped;
 }
 
-function errorObject(err: GatewayError): Record<string, unknown> {
+export function errorObject(err: GatewayError): Record<string, unknown> {
   return { code: err.jsonRpcCode, message: err.message, data: { ...err.data, code: err.code } };
 }
 

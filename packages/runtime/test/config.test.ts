@@ -26,7 +26,9 @@ describe("config validation", () => {
       upstreams: [{ name: "a", url: "http://127.0.0.1:9000/mcp", auth: { type: "apiKey", apiKey: { header: "Authorization", value: "Api-Key ${UP_KEY}" } } }],
     };
     const config = parseConfig(withAuth, "gw.yaml", { UP_KEY: "s3cret" });
-    assert.deepEqual(config.upstreams[0]!.auth, { type: "apiKey", apiKey: { header: "Authorization", value: "Api-Key s3cret" } });
+    const [upstream] = config.upstreams;
+    assert.equal(upstream?.type, "http");
+    assert.deepEqual(upstream.auth, { type: "apiKey", apiKey: { header: "Authorization", value: "Api-Key s3cret" } });
     assert.throws(() => parseConfig(withAuth, "gw.yaml", { UP_KEY: "" }), /upstreams\[0\]\.auth\.apiKey\.value: environment variable UP_KEY is not set or empty/);
   });
 

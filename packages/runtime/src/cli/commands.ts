@@ -1,13 +1,14 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import path from "node:path";
 import { HookMap } from "tapable";
-import { invalidConfigOf, loadConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
+import { invalidConfigOf, loadConfig, parseConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
 import { isStartupError, problemsError, StartupError } from "../errors.js";
 import { createGateway, type Gateway } from "../gateway.js";
 import { keysOf, RUNTIME_TAP } from "../hooks.js";
 import { ownedMethods } from "../mcp/methods.js";
 import { pluginProblems } from "../plugin-setup.js";
-import { CONFIG_OPTION, type Command } from "./command.js";
+import { CONFIG_OPTION, type Command, type ParsedArgs } from "./command.js";
 import { completionScript, SHELLS, type Shell } from "./completion.js";
 import type { Io } from "./output.js";
 
@@ -41,20 +42,59 @@ async function inspect(file: string | undefined): Promise<Gateway> {
 
 const configFile = (values: Record<string, string | boolean | undefined>) => values.config as string | undefined;
 
+function portOption(value: string | undefined): number | undefined {
+  const port = value === undefined ? undefined : Number(value);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", `--port: "${value}" is not a port (0-65535)`);
+  return port;
+}
+
 async function start(file: string | undefined, listen: { host?: string; port?: string }, io: Io): Promise<number> {
   const loaded = await loadChecked(file);
-  const port = listen.port === undefined ? undefined : Number(listen.port);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", `--port: "${listen.port}" is not a port (0-65535)`);
+  const port = portOption(listen.port);
   const server = { ...loaded.config.server, ...(listen.host ? { host: listen.host } : {}), ...(port === undefined ? {} : { port }) };
   const gateway = await createGateway({ config: { ...loaded.config, server }, configFile: loaded.filepath });
   gateway.log.info({ config: loaded.filepath }, "config loaded");
+  return serveUntilSignal(gateway, io);
+}
+
+/**
+ * `serve -- CMD ARGS…`: the gateway in front of one stdio server, with no config file. What
+ * supergateway and mcp-proxy do, with the gateway's limits, and API-key auth when a key is given.
+ */
+async function serveStdio(values: ParsedArgs["values"], positionals: readonly string[], io: Io): Promise<number> {
+  const [command, ...args] = positionals;
+  if (command === undefined) {
+    io.err("mcp-gateway serve: give the stdio server's command after --, e.g. mcp-gateway serve -- npx -y @modelcontextprotocol/server-everything");
+    return 2;
+  }
+  const apiKey = (values["api-key"] as string | undefined) ?? process.env.MCP_GATEWAY_API_KEY;
+  const raw = {
+    server: { host: (values.host as string | undefined) ?? "127.0.0.1", port: portOption(values.port as string | undefined) ?? 8080 },
+    upstreams: [{ name: path.basename(command) || "stdio", type: "stdio", command, args, mode: values.shared ? "shared" : "per-session" }],
+    plugins: apiKey ? [{ name: "auth-apikey", options: { apiKeys: [{ id: "serve", key: apiKey, tenant: "default", client: "serve" }] } }] : [],
+  };
+  const configFile = path.join(process.cwd(), "(mcp-gateway serve)");
+  const gateway = await createGateway({ config: parseConfig(raw, configFile, {}), configFile });
+  const url = await listenOrClose(gateway);
+  const endpoint = `${url}${gateway.config.server.path}`;
+  io.out(`mcp-gateway: serving ${[command, ...args].join(" ")} at ${endpoint}`);
+  if (!apiKey) io.err(io.color.err.yellow(`mcp-gateway: warning: serving without auth: anyone who can reach ${url} can use this server (give --api-key or MCP_GATEWAY_API_KEY)`));
+  return serveUntilSignal(gateway, io, false);
+}
+
+async function listenOrClose(gateway: Gateway): Promise<string> {
   try {
-    await gateway.listen();
+    return await gateway.listen();
   } catch (err) {
     // Release what `ready` opened (a Redis connection) so the process can exit with the error.
     await gateway.close().catch(() => undefined);
     throw err;
   }
+}
+
+/** Serves until SIGTERM or SIGINT, then drains; resolves with the exit code. */
+async function serveUntilSignal(gateway: Gateway, io: Io, listen = true): Promise<number> {
+  if (listen) await listenOrClose(gateway);
   return new Promise((resolve) => {
     const stop = (signal: NodeJS.Signals) => {
       gateway.log.info({ signal }, "shutting down");
@@ -81,7 +121,13 @@ async function start(file: string | undefined, listen: { host?: string; port?: s
 function printRoutes(gateway: Gateway, io: Io): void {
   const { bold } = io.color.out;
   io.out(bold("Upstreams:"));
-  for (const upstream of gateway.config.upstreams) io.out(`  ${upstream.name}  ${upstream.url}  (timeout ${upstream.timeoutMs} ms)`);
+  for (const upstream of gateway.config.upstreams) {
+    if (upstream.type === "http") io.out(`  ${upstream.name}  ${upstream.url}  (timeout ${upstream.timeoutMs} ms)`);
+    else {
+      const processes = upstream.mode === "shared" ? "one shared process" : `a process per session, at most ${upstream.maxProcesses}`;
+      io.out(`  ${upstream.name}  stdio: ${upstream.command}  (${processes}; timeout ${upstream.timeoutMs} ms)`);
+    }
+  }
   io.out(bold("Rules (first match wins):"));
   let index = 0;
   for (const { plugin, options } of gateway.plugins) {
@@ -173,6 +219,26 @@ export const COMMANDS: readonly Command[] = [
     },
     examples: ["mcp-gateway start -c config.yml", "mcp-gateway run            # finds mcp-gateway.config.* in the working directory", "mcp-gateway start -c config.yml --host 127.0.0.1 --port 9090"],
     run: ({ values }, io) => start(configFile(values), { host: values.host as string | undefined, port: values.port as string | undefined }, io),
+  },
+  {
+    name: "serve",
+    summary: "Serve one stdio MCP server over HTTP, no config file needed",
+    usage: "mcp-gateway serve [--port PORT] [--host HOST] [--api-key KEY] [--shared] -- COMMAND [ARGS...]",
+    description:
+      "Starts COMMAND as a stdio upstream and serves it at http://HOST:PORT/mcp (127.0.0.1:8080 by default): a process per client session, or one for all with --shared. With --api-key (or MCP_GATEWAY_API_KEY) callers must send the key (Authorization: Bearer KEY or X-API-Key); without, it warns that it serves without auth. The server's stderr goes to the log; it gets PATH, HOME, USER, LOGNAME, SHELL and TERM of the environment and nothing else.",
+    options: {
+      port: { type: "string", value: "PORT", description: "Port to listen on (default 8080; 0 picks a free one)" },
+      host: { type: "string", value: "HOST", description: "Address to listen on (default 127.0.0.1, loopback only)" },
+      "api-key": { type: "string", value: "KEY", description: "The key callers must send; MCP_GATEWAY_API_KEY keeps it out of the process list" },
+      shared: { type: "boolean", description: "One process for every caller (a server that keeps no state per client)" },
+    },
+    positionals: { name: "COMMAND", description: "the stdio server's command and arguments, after --" },
+    examples: [
+      "mcp-gateway serve -- npx -y @modelcontextprotocol/server-everything",
+      "MCP_GATEWAY_API_KEY=$KEY mcp-gateway serve --port 9000 -- uvx mcp-server-git",
+      "mcp-gateway serve --shared -- node ./my-server.js",
+    ],
+    run: ({ values, positionals }, io) => serveStdio(values, positionals, io),
   },
   {
     name: "validate",

@@ -59,17 +59,20 @@ function findCommand(name: string | undefined): Command | undefined {
 }
 
 export async function main(argv: readonly string[], io: Io = processIo): Promise<number> {
+  // Past `--` everything is another program's (`serve -- npx -y server -v`): never ours to read.
+  const end = argv.indexOf("--");
+  const ours = end === -1 ? argv : argv.slice(0, end);
   // The command is the first word naming one (`mcp-gateway -c x.yml validate` works too).
-  let at = argv.findIndex((arg) => findCommand(arg) !== undefined);
-  if (at === -1) at = argv.findIndex((arg) => !arg.startsWith("-"));
-  const first = at >= 0 ? argv[at] : undefined;
+  let at = ours.findIndex((arg) => findCommand(arg) !== undefined);
+  if (at === -1) at = ours.findIndex((arg) => !arg.startsWith("-"));
+  const first = at >= 0 ? ours[at] : undefined;
   const command = findCommand(first);
-  if (argv.includes("--version") || argv.includes("-v")) {
+  if (ours.includes("--version") || ours.includes("-v")) {
     io.out(runtimeVersion());
     return 0;
   }
   if (!command) {
-    const helpAsked = argv.includes("--help") || argv.includes("-h");
+    const helpAsked = ours.includes("--help") || ours.includes("-h");
     if (first !== undefined) {
       io.err(`mcp-gateway: unknown command "${first}" (see mcp-gateway --help)`);
       return 2;

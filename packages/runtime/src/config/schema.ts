@@ -127,24 +127,87 @@ const upstreamAuthSchema = z.discriminatedUnion("type", [
   }),
 ]);
 
-export const upstreamSchema = z.strictObject({
-  name: z.string().min(1).describe("Name that routes refer to"),
-  type: z.literal("http").default("http").describe("Transport; only Streamable HTTP"),
-  url: z.url({ protocol: /^https?$/ }).describe("Upstream MCP endpoint URL"),
+const upstreamName = z.string().min(1).describe("Name that routes refer to");
+const upstreamPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only")
+  .optional()
+  .describe("With federation: this upstream's tools and prompts are listed as <prefix><separator><name>");
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export const httpUpstreamSchema = z.strictObject({
+  name: upstreamName,
+  type: z.literal("http").default("http").describe("Transport: http (Streamable HTTP, the default) or stdio (a local process the gateway starts)"),
+  url: z.url({ protocol: /^https?$/ }).describe("http: the upstream's MCP endpoint URL"),
   timeoutMs: z
     .number()
     .int()
     .positive()
     .default(30_000)
-    .describe("Time to wait for the upstream's response headers (504 after it)"),
-  connections: z.number().int().positive().default(128).describe("Most keep-alive connections to this upstream"),
-  auth: upstreamAuthSchema.optional().describe("Credential the gateway sends to this upstream"),
-  headers: z.record(z.string(), z.string()).optional().describe("Fixed extra headers sent to this upstream"),
-  prefix: z
-    .string()
-    .regex(/^[A-Za-z0-9_-]+$/, "letters, digits, _ and - only")
-    .optional()
-    .describe("With federation: this upstream's tools and prompts are listed as <prefix><separator><name>"),
+    .describe("http: time to wait for the upstream's response headers (504 after it)"),
+  connections: z.number().int().positive().default(128).describe("http: most keep-alive connections to this upstream"),
+  auth: upstreamAuthSchema.optional().describe("http: credential the gateway sends to this upstream"),
+  headers: z.record(z.string(), z.string()).optional().describe("http: fixed extra headers sent to this upstream"),
+  prefix: upstreamPrefix,
+});
+
+export const stdioUpstreamSchema = z.strictObject({
+  name: upstreamName,
+  type: z.literal("stdio").describe("Transport: http (Streamable HTTP, the default) or stdio (a local process the gateway starts)"),
+  command: z.string().min(1).describe("stdio: the program to run (found on PATH), e.g. npx"),
+  args: z.array(z.string()).default([]).describe("stdio: its arguments"),
+  cwd: z.string().min(1).optional().describe("stdio: its working directory (default: the gateway's)"),
+  env: z
+    .record(z.string().regex(ENV_NAME), z.string(), {
+      error: (issue) => (issue.code === "invalid_key" ? `"${String(issue.input)}" is not an environment variable name (letters, digits and _, not first a digit)` : undefined),
+    })
+    .default({})
+    .describe(
+      "stdio: environment variables of the process, besides PATH, HOME, USER, LOGNAME, SHELL and TERM; ${ENV} placeholders resolve at startup. Nothing else of the gateway's environment reaches it",
+    ),
+  inheritEnv: z.boolean().default(false).describe("stdio: pass the gateway's whole environment, secrets included, instead of the variables above"),
+  mode: z
+    .enum(["per-session", "shared"])
+    .default("per-session")
+    .describe(
+      "stdio: per-session starts a process for each client session (on initialize); shared runs one process for every caller, which the gateway initializes once and multiplexes (for servers that keep no state per client)",
+    ),
+  maxProcesses: z
+    .number()
+    .int()
+    .positive()
+    .default(32)
+    .describe("stdio, per-session: most sessions (processes) at once; a new session past it gets 503 MCPGW_ERR_UPSTREAM_AT_CAPACITY"),
+  idleTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(600_000)
+    .describe("stdio, per-session: a session without a request for this long has its process ended (its next request gets 404)"),
+  startTimeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(10_000)
+    .describe("stdio: time for a process to start and answer initialize; past it the process is ended and the client gets 502 MCPGW_ERR_UPSTREAM_START_FAILED"),
+  stopTimeoutMs: z.number().int().positive().default(5_000).describe("stdio: time a process gets to exit after SIGTERM before SIGKILL ends it and its process group"),
+  maxMessageBytes: z
+    .number()
+    .int()
+    .positive()
+    .default(8 * 1024 * 1024)
+    .describe("stdio: largest message (one line of stdout) read from the process; a larger one is discarded and the calls in flight get 502"),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(30_000)
+    .describe("stdio: time to wait for an answer the gateway reads whole (a JSON answer, a fan-out); an event-stream answer waits for as long as its client does"),
+  prefix: upstreamPrefix,
+});
+
+export const upstreamSchema = z.discriminatedUnion("type", [httpUpstreamSchema, stdioUpstreamSchema], {
+  error: (issue) => (issue.code === "invalid_union" ? 'type must be "http" (the default) or "stdio"' : undefined),
 });
 
 export const federationSchema = z
@@ -260,4 +323,6 @@ export const configSchema = z
 export type GatewayConfig = z.output<typeof configSchema>;
 export type GatewayConfigInput = z.input<typeof configSchema>;
 export type UpstreamConfig = z.output<typeof upstreamSchema>;
+export type HttpUpstreamConfig = z.output<typeof httpUpstreamSchema>;
+export type StdioUpstreamConfig = z.output<typeof stdioUpstreamSchema>;
 export type FederationConfig = z.output<typeof federationSchema>;

@@ -1,17 +1,30 @@
 import { Pool, type Dispatcher } from "undici";
+import type { Logger } from "pino";
 import type { UpstreamInfo } from "../context.js";
-import type { UpstreamConfig } from "../config/schema.js";
-import { GatewayError } from "../errors.js";
+import type { HttpUpstreamConfig, StdioUpstreamConfig, UpstreamConfig } from "../config/schema.js";
+import { GatewayError, isGatewayError } from "../errors.js";
+import type { HealthCheck } from "../hooks.js";
+import { StdioBridge } from "./stdio/bridge.js";
 
-/** A configured upstream and its keep-alive connection pool. */
+/**
+ * How requests reach an upstream: an undici Pool for Streamable HTTP, the stdio bridge for a local
+ * process. Both take the same dispatch options and answer the same dispatch handler, so nothing
+ * above this line knows which it talks to.
+ */
+export interface UpstreamTransport {
+  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  destroy(): Promise<void>;
+}
+
+/** A configured upstream and its transport. */
 export interface Upstream extends UpstreamInfo {
   /** Calls: keep-alive, capped at `connections`. */
-  readonly pool: Pool;
+  readonly pool: UpstreamTransport;
   /**
    * Long-lived streams (legacy GET streams, modern `subscriptions/listen`) hold a connection for
    * as long as their client stays; on their own pool they can never starve calls of connections.
    */
-  readonly streams: Pool;
+  readonly streams: UpstreamTransport;
   /** Path and query of the upstream URL. */
   readonly path: string;
   /** Headers from config (fixed headers and credentials), sent on every request. */
@@ -20,9 +33,24 @@ export interface Upstream extends UpstreamInfo {
   readonly info: UpstreamInfo;
   /** Largest answer (or event) the gateway reads whole from this upstream (`server.maxBufferedResponseBytes`). */
   readonly maxBufferedBytes: number;
+  /** Starts what runs on its own (a shared stdio process) once the gateway serves. */
+  start?(): void;
+  /** The upstream's own health check (stdio: processes, last exit, restarts). */
+  health?(): HealthCheck;
 }
 
-export function createUpstream(config: UpstreamConfig, maxBufferedBytes: number): Upstream {
+export interface UpstreamDeps {
+  maxBufferedBytes: number;
+  log: Logger;
+  /** How the gateway introduces itself to servers it initializes (stdio). */
+  clientInfo: { name: string; version: string };
+}
+
+export function createUpstream(config: UpstreamConfig, deps: UpstreamDeps): Upstream {
+  return config.type === "stdio" ? stdioUpstream(config, deps) : httpUpstream(config, deps.maxBufferedBytes);
+}
+
+function httpUpstream(config: HttpUpstreamConfig, maxBufferedBytes: number): Upstream {
   const url = new URL(config.url);
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
@@ -31,16 +59,24 @@ export function createUpstream(config: UpstreamConfig, maxBufferedBytes: number)
   const connect = { timeout: Math.min(config.timeoutMs, 10_000) };
   const pool = new Pool(url.origin, { connections: config.connections, keepAliveTimeout: 60_000, connect });
   const streams = new Pool(url.origin, { connections: null, keepAliveTimeout: 10_000, connect });
+  const info: UpstreamInfo = Object.freeze({ name: config.name, type: "http", url: config.url, timeoutMs: config.timeoutMs });
+  return Object.freeze({ ...info, info, pool, streams, path: url.pathname + url.search, headers: Object.freeze(headers), maxBufferedBytes });
+}
+
+function stdioUpstream(config: StdioUpstreamConfig, deps: UpstreamDeps): Upstream {
+  const bridge = new StdioBridge({ config, log: deps.log, maxBufferedBytes: deps.maxBufferedBytes, clientInfo: deps.clientInfo });
+  // Arguments and environment stay out of the public view: they may carry secrets.
+  const info: UpstreamInfo = Object.freeze({ name: config.name, type: "stdio", url: `stdio:${config.command}`, timeoutMs: config.timeoutMs });
   return Object.freeze({
-    info: Object.freeze({ name: config.name, url: config.url, timeoutMs: config.timeoutMs }),
-    name: config.name,
-    url: config.url,
-    timeoutMs: config.timeoutMs,
-    pool,
-    streams,
-    path: url.pathname + url.search,
-    headers: Object.freeze(headers),
-    maxBufferedBytes,
+    ...info,
+    info,
+    pool: bridge,
+    streams: bridge,
+    path: "/",
+    headers: Object.freeze({}),
+    maxBufferedBytes: deps.maxBufferedBytes,
+    start: () => bridge.start(),
+    health: () => bridge.health(),
   });
 }
 
@@ -48,6 +84,8 @@ const TIMEOUT_CODES = new Set(["UND_ERR_HEADERS_TIMEOUT", "UND_ERR_CONNECT_TIMEO
 
 /** Maps an undici failure to the gateway's answer: 504 for timeouts, 502 for the rest. */
 export function upstreamFailure(err: unknown, upstream: UpstreamInfo): GatewayError {
+  // The stdio bridge fails with the gateway's own errors (a process that exited, one at capacity).
+  if (isGatewayError(err)) return err;
   const code = (err as { code?: string }).code ?? "";
   if (TIMEOUT_CODES.has(code)) {
     return GatewayError.from("MCPGW_ERR_UPSTREAM_TIMEOUT", `Upstream "${upstream.name}" did not answer within ${upstream.timeoutMs} ms`, {
