@@ -10,7 +10,7 @@ import { ToolListChangedNotificationSchema, type Progress } from "@modelcontextp
 import { postJsonRpc, startTestGateway, toolsCall, waitFor, within, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
 import { connectLegacyClient, firstText } from "../helpers/sdk-clients.ts";
-import { alive, JSON_ONLY, LEGACY_STDIO, MODERN_STDIO, openSession, stdioUpstream } from "../helpers/stdio.ts";
+import { alive, JSON_ONLY, LEGACY_STDIO, MODERN_STDIO, openSession, RAW_STDIO, stdioUpstream } from "../helpers/stdio.ts";
 
 const MODERN = "2026-07-28";
 const WAIT_MS = 10_000;
@@ -158,6 +158,44 @@ describe("a per-session stdio upstream (SDK 1.x server on stdio) with SDK 1.x cl
   });
 });
 
+describe("a per-session stdio upstream with the SDK 2.x client in the legacy era", () => {
+  let gateway: TestGateway;
+  before(async () => {
+    gateway = await startTestGateway({ config: { upstreams: [stdioUpstream("files", LEGACY_STDIO)] } });
+  });
+  after(async () => {
+    await gateway?.close();
+  });
+
+  it("initializes, lists, calls with progress, answers a sampling request, cancels, and ends its session with DELETE", async () => {
+    const client = new ModernClient({ name: "e2e-2x-legacy", version: "1.0.0" }, { capabilities: { sampling: {} } });
+    client.setRequestHandler("sampling/createMessage", async () => ({ role: "assistant", model: "m", content: { type: "text", text: "brief" } }));
+    const transport = new ModernTransport(new URL(gateway.url));
+    await client.connect(transport);
+    try {
+      assert.ok(transport.sessionId, "a session of its own");
+      assert.ok((await client.listTools()).tools.some((tool) => tool.name === "slow"));
+      const progress: number[] = [];
+      const slow = await client.callTool({ name: "slow", arguments: { steps: 2 } }, { onprogress: (p) => progress.push(p.progress) });
+      assert.equal((slow.content as { text: string }[])[0]!.text, "done after 2 steps");
+      assert.deepEqual(progress, [1, 2]);
+      const summary = await client.callTool({ name: "summarize", arguments: { text: "x" } });
+      assert.equal((summary.content as { text: string }[])[0]!.text, "summary: brief");
+      const controller = new AbortController();
+      await assert.rejects(client.callTool({ name: "slow", arguments: { steps: 500 } }, { signal: controller.signal, onprogress: () => controller.abort("enough") }));
+      await waitFor("the server saw the cancellation", async () => {
+        const result = await client.callTool({ name: "cancelled", arguments: {} });
+        return (JSON.parse((result.content as { text: string }[])[0]!.text) as unknown[]).length ? true : undefined;
+      });
+      const { pid } = JSON.parse(((await client.callTool({ name: "whoami", arguments: {} })).content as { text: string }[])[0]!.text) as { pid: number };
+      await transport.terminateSession();
+      await waitFor("the session's process ended", () => (alive(pid) ? undefined : true));
+    } finally {
+      await client.close();
+    }
+  });
+});
+
 describe("a shared stdio upstream: one process for every caller", () => {
   let gateway: TestGateway;
   before(async () => {
@@ -253,6 +291,21 @@ describe("2026-07-28 clients (SDK 2.x) on stdio upstreams", () => {
       assert.equal((result.content as { text: string }[])[0]!.text, "modern over stdio");
     } finally {
       await client.close();
+    }
+  });
+
+  it("initializes a server that exits on the server/discover probe in a fresh process instead", async () => {
+    const strict = await startTestGateway({ config: { upstreams: [{ ...stdioUpstream("strict", RAW_STDIO), args: [RAW_STDIO, "strict"] }] } });
+    const client = new ModernClient({ name: "e2e-modern", version: "1.0.0" }, { versionNegotiation: { mode: { pin: MODERN } } });
+    try {
+      await client.connect(new ModernTransport(new URL(strict.url)));
+      const discovered = await client.discover();
+      assert.equal((discovered._meta?.["io.modelcontextprotocol/serverInfo"] as { name: string }).name, "raw-fixture");
+      const result = await client.callTool({ name: "anything", arguments: {} });
+      assert.equal((result.content as { text: string }[])[0]!.text, "raw strict");
+    } finally {
+      await client.close();
+      await strict.close();
     }
   });
 

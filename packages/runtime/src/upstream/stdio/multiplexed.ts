@@ -39,6 +39,7 @@ const MAX_BACKOFF_MS = 30_000;
  */
 export class Multiplexed {
   readonly #options: MultiplexedOptions;
+  #order: MultiplexedOptions["order"];
   #ready: Promise<Ready> | undefined;
   #current: Ready | undefined;
   #failures = 0;
@@ -50,6 +51,7 @@ export class Multiplexed {
 
   constructor(options: MultiplexedOptions) {
     this.#options = options;
+    this.#order = options.order;
   }
 
   get running(): boolean {
@@ -80,10 +82,23 @@ export class Multiplexed {
   async #start(): Promise<Ready> {
     const { upstream, startTimeoutMs } = this.#options;
     this.#starts++;
-    const connection = this.#options.connect((exited, detail) => this.#exited(exited, detail));
+    let connection = this.#options.connect((exited, detail) => this.#exited(exited, detail));
     try {
       await connection.start();
-      const handshake = await handshakeWith(connection, this.#options.order, startTimeoutMs, this.#options.clientInfo);
+      let handshake: Handshake;
+      try {
+        handshake = await handshakeWith(connection, this.#order, startTimeoutMs, this.#options.clientInfo);
+      } catch (err) {
+        if (!(err instanceof ProbeEndedProcess)) throw err;
+        // Some servers exit on any request before initialize: such a server is a legacy one (as
+        // the SDK's own stdio client concludes); a fresh process is initialized instead.
+        this.#order = "initialize-first";
+        connection = this.#options.connect((exited, detail) => this.#exited(exited, detail));
+        await connection.start();
+        handshake = await handshakeWith(connection, this.#order, startTimeoutMs, this.#options.clientInfo);
+      }
+      // The era is the server's, not the process's: a restart starts with what worked.
+      this.#order = handshake.era === "legacy" ? "initialize-first" : "discover-first";
       if (this.#closed) throw GatewayError.from("MCPGW_ERR_SHUTTING_DOWN");
       connection.completesModernResults = handshake.era === "legacy";
       this.#current = { connection, handshake };
@@ -138,6 +153,11 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** The process exited on the `server/discover` probe: a legacy server that ends on a request before initialize. */
+class ProbeEndedProcess extends Error {
+  override readonly name = "ProbeEndedProcess";
+}
+
 /**
  * The gateway's own handshake: `initialize` (then `notifications/initialized`), or the
  * 2026-07-28 `server/discover` probe; when the first is refused the other is tried, as the
@@ -164,8 +184,9 @@ export async function handshakeWith(connection: Connection, order: MultiplexedOp
       if (error === undefined && Array.isArray(result?.supportedVersions)) return { era: "modern", discover: result };
       refusals.push(`server/discover: ${JSON.stringify(error ?? "not a discover result")}`);
     } catch (err) {
+      if (!probe) throw err;
+      if (isGatewayError(err)) throw err.code === "MCPGW_ERR_UPSTREAM_EXITED" ? new ProbeEndedProcess(err.message) : err;
       // A legacy server may stay silent on a method it does not know: a probe that times out falls back.
-      if (!probe || isGatewayError(err)) throw err;
       refusals.push(`server/discover: ${(err as Error).message}`);
     }
     return undefined;
