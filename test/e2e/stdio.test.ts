@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { ToolListChangedNotificationSchema, type Progress } from "@modelcontextprotocol/sdk/types.js";
-import { postJsonRpc, startTestGateway, toolsCall, waitFor, within, type TestGateway } from "@mcp-gateway/runtime/testing";
+import { callerHeaders, headerAuthPlugin, postJsonRpc, startTestGateway, toolsCall, waitFor, within, type TestGateway } from "@mcp-gateway/runtime/testing";
 import { startLegacyServer, type LegacyServer } from "../fixtures/legacy-server.ts";
 import { connectLegacyClient, firstText } from "../helpers/sdk-clients.ts";
 import { alive, JSON_ONLY, LEGACY_STDIO, MODERN_STDIO, openSession, RAW_STDIO, stdioUpstream } from "../helpers/stdio.ts";
@@ -193,6 +193,35 @@ describe("a per-session stdio upstream with the SDK 2.x client in the legacy era
     } finally {
       await client.close();
     }
+  });
+});
+
+describe("a per-session stdio process belongs to the subject that opened it", () => {
+  let gateway: TestGateway;
+  before(async () => {
+    gateway = await startTestGateway({ config: { upstreams: [stdioUpstream("files", LEGACY_STDIO)] }, plugins: [{ plugin: headerAuthPlugin() }] });
+  });
+  after(async () => {
+    await gateway?.close();
+  });
+
+  it("answers another subject presenting the session id with 404, as if it did not exist, and leaves the session alone", async () => {
+    const alice = callerHeaders("acme", "alice");
+    const mallory = callerHeaders("acme", "mallory");
+    const session = await openSession(gateway.url, alice);
+    for (const request of [
+      () => postJsonRpc(gateway.url, toolsCall(2, "echo", { message: "x" }), { ...JSON_ONLY, ...mallory, "mcp-session-id": session }),
+      () => fetch(gateway.url, { headers: { ...mallory, accept: "text/event-stream", "mcp-session-id": session } }),
+      () => fetch(gateway.url, { method: "DELETE", headers: { ...mallory, "mcp-session-id": session } }),
+    ]) {
+      const response = await request();
+      assert.equal(response.status, 404);
+    }
+    const unknown = await postJsonRpc(gateway.url, toolsCall(3, "echo", { message: "x" }), { ...JSON_ONLY, ...mallory, "mcp-session-id": "0b0e5e25-0000-4000-8000-000000000000" });
+    const stolen = await postJsonRpc(gateway.url, toolsCall(3, "echo", { message: "x" }), { ...JSON_ONLY, ...mallory, "mcp-session-id": session });
+    assert.equal((stolen.body as { error: { message: string } }).error.message.replace(session, "ID"), (unknown.body as { error: { message: string } }).error.message.replace("0b0e5e25-0000-4000-8000-000000000000", "ID"));
+    const own = await postJsonRpc(gateway.url, toolsCall(4, "echo", { message: "still mine" }), { ...JSON_ONLY, ...alice, "mcp-session-id": session });
+    assert.equal((own.body as { result: { content: { text: string }[] } }).result.content[0]!.text, "still mine");
   });
 });
 

@@ -34,6 +34,7 @@ export function singleUpstreamDispatcher(deps: SingleUpstreamDeps): RequestDispa
         transform: ctx.body === undefined ? undefined : callsToTransform(hooks, ctx.calls),
         longLived: method === "GET" || ctx.calls.some((call) => call.method === "subscriptions/listen"),
         trackStream: deps.trackStream,
+        ...(upstream.type === "stdio" && ctx.subject ? { caller: `${ctx.subject.tenant}\u0000${ctx.subject.client}` } : {}),
       });
     },
   };

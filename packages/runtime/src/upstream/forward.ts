@@ -26,6 +26,8 @@ export interface ForwardRequest {
   trackStream(end: () => void): () => void;
   /** Federation: rewrites each event of an event-stream answer as it arrives (undefined drops it). */
   rewriteEvent?: (event: SseEvent) => SseEvent | undefined;
+  /** The subject a per-session stdio process is bound to (single upstream; federation binds its own sessions). */
+  caller?: string;
   /** Federation: response headers set over the upstream's (the gateway's session id). */
   responseHeaders?: Readonly<Record<string, string>>;
 }
@@ -268,6 +270,7 @@ export function forward(request: ForwardRequest): Promise<ForwardResult> {
         headersTimeout: upstream.timeoutMs,
         // Event streams may stay quiet for a long time; the client's disconnect ends them.
         bodyTimeout: 0,
+        ...(request.caller === undefined ? {} : { caller: request.caller }),
       },
       new ProxyHandler(request, resolve, reject),
     );

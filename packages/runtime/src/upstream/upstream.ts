@@ -12,8 +12,14 @@ import { StdioBridge } from "./stdio/bridge.js";
  * above this line knows which it talks to.
  */
 export interface UpstreamTransport {
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
+  dispatch(options: UpstreamDispatchOptions, handler: Dispatcher.DispatchHandler): boolean;
   destroy(): Promise<void>;
+}
+
+/** A request to an upstream; `caller` only for a stdio upstream (never handed to undici). */
+export interface UpstreamDispatchOptions extends Dispatcher.DispatchOptions {
+  /** The authenticated caller: a per-session stdio process serves only the subject that opened it. */
+  caller?: string;
 }
 
 /** A configured upstream and its transport. */

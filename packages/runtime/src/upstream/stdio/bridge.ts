@@ -9,6 +9,7 @@ import type { HealthCheck } from "../../hooks.js";
 import { Connection, type Answer, type Channel } from "./connection.js";
 import { BridgeExchange } from "./exchange.js";
 import { discoverFromInitialize, Multiplexed, type Ready } from "./multiplexed.js";
+import type { UpstreamDispatchOptions, UpstreamTransport } from "../upstream.js";
 
 export interface StdioBridgeOptions {
   config: StdioUpstreamConfig;
@@ -21,6 +22,8 @@ export interface StdioBridgeOptions {
 
 interface Session {
   id: string;
+  /** The subject that opened it (tenant and client), when the gateway authenticates: only it is served. */
+  caller: string | undefined;
   connection: Connection;
   /** The session's GET stream, when one is open. */
   stream: BridgeExchange | undefined;
@@ -49,7 +52,7 @@ const isRequest = (message: Record<string, unknown>) => typeof message.method ==
  *   clients) go to one process the gateway initializes itself and keeps warm.
  * - shared: that one process serves every caller; the gateway answers `initialize` from its own.
  */
-export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
+export class StdioBridge implements UpstreamTransport {
   readonly #config: StdioUpstreamConfig;
   readonly #options: StdioBridgeOptions;
   readonly #log: Logger;
@@ -90,7 +93,7 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
     this.#sweeper.unref();
   }
 
-  dispatch(options: Dispatcher.DispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
+  dispatch(options: UpstreamDispatchOptions, handler: Dispatcher.DispatchHandler): boolean {
     const exchange = new BridgeExchange(handler, {
       upstream: this.#config.name,
       headersTimeout: options.headersTimeout ?? this.#config.timeoutMs,
@@ -103,22 +106,23 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
     return true;
   }
 
-  async #serve(options: Dispatcher.DispatchOptions, exchange: BridgeExchange): Promise<void> {
+  async #serve(options: UpstreamDispatchOptions, exchange: BridgeExchange): Promise<void> {
     if (this.#closing) throw GatewayError.from("MCPGW_ERR_SHUTTING_DOWN");
     const headers = (options.headers ?? {}) as Record<string, string | undefined>;
     const sessionId = headers["mcp-session-id"];
     const shared = this.#config.mode === "shared";
-    if (options.method === "GET") return shared ? this.#sharedStream(exchange, sessionId) : this.#sessionStream(exchange, sessionId);
-    if (options.method === "DELETE") return shared ? exchange.respond(200, {}, "") : this.#delete(exchange, sessionId);
+    const { caller } = options;
+    if (options.method === "GET") return shared ? this.#sharedStream(exchange, sessionId) : this.#sessionStream(exchange, sessionId, caller);
+    if (options.method === "DELETE") return shared ? exchange.respond(200, {}, "") : this.#delete(exchange, sessionId, caller);
     if (options.method !== "POST") return exchange.respond(405, { allow: "GET, POST, DELETE" }, "");
     const body = parseBody(options.body);
     if (!body) return exchange.respond(400, { "content-type": "application/json" }, rpcError(null, -32700, "Parse error"));
     const stream = String(headers.accept ?? "").includes("text/event-stream");
     const initialize = body.messages.find((message) => isRequest(message) && message.method === "initialize");
     if (shared) return this.#stateless(exchange, body, stream, sessionId ?? "", initialize);
-    if (initialize) return this.#newSession(exchange, body, stream, initialize.id as string | number);
+    if (initialize) return this.#newSession(exchange, body, stream, initialize.id as string | number, caller);
     if (sessionId === undefined) return this.#stateless(exchange, body, stream, "", undefined);
-    const session = this.#session(sessionId);
+    const session = this.#session(sessionId, caller);
     exchange.caller = sessionId;
     this.#send(session.connection, body, stream, exchange);
   }
@@ -133,10 +137,11 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
     else if (channel === exchange) exchange.startStream();
   }
 
-  #session(id: string): Session {
+  /** The session with this id, if the caller is the subject that opened it; else 404 (unknown and not yours read alike). */
+  #session(id: string, caller: string | undefined): Session {
     const session = this.#sessions.get(id);
-    if (session) return session;
-    const ended = this.#ended.get(id);
+    if (session && session.caller === caller) return session;
+    const ended = session ? undefined : this.#ended.get(id);
     const why = ended ? `its stdio upstream process ${ended}` : `no session of stdio upstream "${this.#config.name}" has this id`;
     throw GatewayError.from("MCPGW_ERR_SESSION_NOT_FOUND", `Session not found: ${why}; initialize a new session`);
   }
@@ -145,7 +150,7 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
    * A client's `initialize`: a process of its own, answered with the session id the gateway mints.
    * The process must start and answer within `startTimeoutMs`; a refused initialize ends it.
    */
-  async #newSession(exchange: BridgeExchange, body: Body, stream: boolean, initializeId: string | number): Promise<void> {
+  async #newSession(exchange: BridgeExchange, body: Body, stream: boolean, initializeId: string | number, caller: string | undefined): Promise<void> {
     const { maxProcesses, startTimeoutMs, name } = this.#config;
     if (this.#sessions.size + this.#starting >= maxProcesses) {
       throw GatewayError.from("MCPGW_ERR_UPSTREAM_AT_CAPACITY", `stdio upstream "${name}" runs ${maxProcesses} sessions, its maxProcesses; try again later`);
@@ -153,7 +158,7 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
     const startFailed = (reason: string) => GatewayError.from("MCPGW_ERR_UPSTREAM_START_FAILED", `stdio upstream "${name}" could not be started: ${reason}`);
     exchange.deadline(startTimeoutMs, () => startFailed(`it did not answer initialize within ${startTimeoutMs} ms`));
     const id = randomUUID();
-    const session: Session = { id, connection: this.#connection(false, (_connection, detail) => this.#end(session, detail)), stream: undefined };
+    const session: Session = { id, caller, connection: this.#connection(false, (_connection, detail) => this.#end(session, detail)), stream: undefined };
     this.#starting++;
     try {
       await session.connection.start();
@@ -230,9 +235,9 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
   }
 
   /** A session's GET stream: what the server sends outside any call. One per session, as the SDK servers allow. */
-  #sessionStream(exchange: BridgeExchange, sessionId: string | undefined): void {
+  #sessionStream(exchange: BridgeExchange, sessionId: string | undefined, caller: string | undefined): void {
     if (sessionId === undefined) return exchange.respond(405, { allow: "POST", "content-type": "application/json" }, rpcError(null, -32000, "Method not allowed: a GET stream needs a session"));
-    const session = this.#session(sessionId);
+    const session = this.#session(sessionId, caller);
     if (session.stream && !session.stream.done) {
       return exchange.respond(409, { "content-type": "application/json" }, rpcError(null, -32000, "Conflict: only one GET stream is allowed per session"));
     }
@@ -246,9 +251,9 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
     exchange.startStream();
   }
 
-  #delete(exchange: BridgeExchange, sessionId: string | undefined): void {
+  #delete(exchange: BridgeExchange, sessionId: string | undefined, caller: string | undefined): void {
     if (sessionId === undefined) return exchange.respond(400, { "content-type": "application/json" }, rpcError(null, -32000, "Bad Request: Mcp-Session-Id header is required"));
-    this.#end(this.#session(sessionId), "was ended when the client deleted the session");
+    this.#end(this.#session(sessionId, caller), "was ended when the client deleted the session");
     exchange.respond(200, {}, "");
   }
 
@@ -318,7 +323,7 @@ export class StdioBridge implements Pick<Dispatcher, "dispatch"> {
   }
 }
 
-function parseBody(body: Dispatcher.DispatchOptions["body"]): Body | undefined {
+function parseBody(body: UpstreamDispatchOptions["body"]): Body | undefined {
   if (body === undefined || body === null) return undefined;
   let parsed: unknown;
   try {
