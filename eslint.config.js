@@ -15,6 +15,26 @@ export default tseslint.config(
     },
   },
   {
+    // Rules that need the type checker: a promise nobody awaits or catches, or one handed to a
+    // caller that expects a plain function (an async listener), fails silently on the request path.
+    files: ["**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        project: ["./packages/*/tsconfig.json", "./examples/in-house-auth/tsconfig.json", "./tsconfig.test.json"],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": [
+        "error",
+        // node:test collects describe/it itself; awaiting them is not how the runner is used.
+        { allowForKnownSafeCalls: [{ from: "package", package: "node:test", name: ["describe", "it", "test", "suite", "before", "after", "beforeEach", "afterEach"] }] },
+      ],
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/await-thenable": "error",
+    },
+  },
+  {
     files: ["**/test/**", "scripts/**", "bench/**", "examples/**", "**/bin/**"],
     rules: { "no-console": "off" },
   },

@@ -136,7 +136,7 @@ async function startFanOutUpstreams(keepaliveMs: number): Promise<UpstreamProces
   const started = await Promise.allSettled(FAN_OUT_PREFIXES.map((prefix) => startUpstream(keepaliveMs, prefix)));
   const failed = started.find((outcome) => outcome.status === "rejected");
   if (!failed) return started.map((outcome) => (outcome as PromiseFulfilledResult<UpstreamProcess>).value);
-  await Promise.all(started.map((outcome) => (outcome.status === "fulfilled" ? outcome.value.child.stop() : undefined)));
+  await Promise.all(started.flatMap((outcome) => (outcome.status === "fulfilled" ? [outcome.value.child.stop()] : [])));
   throw (failed as PromiseRejectedResult).reason;
 }
 

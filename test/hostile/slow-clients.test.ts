@@ -96,13 +96,16 @@ describe("hostile: oversized and malformed bodies (issue 14, items 11 and 12)", 
           let answer = "";
           socket.on("error", (err: NodeJS.ErrnoException) => (error = err.code));
           socket.once("close", () => resolve({ error, answer }));
-          socket.once("connect", async () => {
+          const send = async () => {
             socket.pause();
             socket.write(`POST ${pathname} HTTP/1.1\r\nHost: ${host}\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`);
             for (let offset = 0; offset < body.length && !socket.destroyed; offset += 64 * 1024) {
               if (!socket.write(body.subarray(offset, offset + 64 * 1024))) await new Promise((next) => socket.once("drain", next).once("close", next));
             }
             socket.on("data", (chunk: Buffer) => (answer += chunk.toString("utf8"))).resume();
+          };
+          socket.once("connect", () => {
+            send().catch((err: Error) => socket.destroy(err));
           });
         }),
         15_000,
