@@ -1,9 +1,14 @@
 /**
- * A plugin author's path, outside this repository: the plugin template and the in-house example
- * are copied out of the repository into a temporary directory, get the runtime from its packed
- * tarball (`npm i -D <tarball>`; TypeScript, tsx and node's types from the npm cache or the
- * registry), and build with their own tsconfig.json and pass their own tests with their own
- * scripts. Nothing of the workspace is reachable from there: no links, no tsconfig.base.json.
+ * A plugin author's path, outside this repository. Three plugin packages, each in a temporary
+ * directory of its own:
+ * - the plugin template, copied out of the repository;
+ * - the in-house auth example, copied out of the repository;
+ * - a plugin scaffolded by the packed @mcp-gateway/create-plugin, run the way `npm create
+ *   @mcp-gateway/plugin` runs it (`npm exec` of the package's bin), from its tarball.
+ * Each gets the runtime from its packed tarball (`npm i -D <tarball>`; TypeScript, tsx and node's
+ * types from the npm cache or the registry), builds with its own tsconfig.json, and passes its own
+ * tests with its own scripts. Nothing of the workspace is reachable from there: no links, no
+ * tsconfig.base.json.
  */
 import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
@@ -14,20 +19,27 @@ import { after, before, describe, it } from "node:test";
 import { cleanEnv, copyPackage, exec, npm, npmInstall, pack, readJson, REPO_ROOT, testCounts, type Manifest, type PackResult } from "./helpers.ts";
 
 const RUNTIME = "packages/runtime";
+const CREATE_PLUGIN = "packages/create-plugin";
+
+const PROJECTS = [
+  ["the plugin template", "examples/plugin-template", "tenant-header"],
+  ["the in-house auth example", "examples/in-house-auth", "signed-requests"],
+  ["a plugin made by npm create @mcp-gateway/plugin", CREATE_PLUGIN, "tenant-tag"],
+] as const;
 
 interface Project {
   /** What the test calls it. */
   label: string;
-  /** Where it was copied from, relative to the repository. */
+  /** Where it came from: the folder copied, or the package that scaffolded it. */
   from: string;
-  /** Its copy, outside the repository. */
+  /** Its directory, outside the repository. */
   dir: string;
 }
 
 /** `npm run <script>` in a project, bounded, with a shell's environment (no outer npm or node:test). */
 const runScript = (project: Project, script: string, timeout = 180_000) => exec("npm", ["run", script], { cwd: project.dir, timeout, env: cleanEnv() });
 
-describe("plugin packages copied out of the repository, built and tested against the packed runtime", () => {
+describe("plugin packages outside the repository, built and tested against the packed runtime", () => {
   let tmp: string;
   let runtime: PackResult & { tarball: string };
   const projects: Project[] = [];
@@ -37,15 +49,22 @@ describe("plugin packages copied out of the repository, built and tested against
     assert.ok(path.relative(REPO_ROOT, tmp).startsWith(".."), `${tmp} must be outside the workspace`);
     const tarballs = path.join(tmp, "tarballs");
     await mkdir(tarballs);
-    const [packed] = await pack(REPO_ROOT, [RUNTIME], tarballs);
-    assert.ok(packed, "npm pack reported nothing for the runtime");
-    runtime = { ...packed, tarball: path.join(tarballs, packed.filename) };
-    for (const [label, from] of [
-      ["the plugin template", "examples/plugin-template"],
-      ["the in-house auth example", "examples/in-house-auth"],
-    ] as const) {
-      const dir = path.join(tmp, path.basename(from));
-      await copyPackage(path.join(REPO_ROOT, from), dir);
+    const packed = await pack(REPO_ROOT, [RUNTIME, CREATE_PLUGIN], tarballs);
+    const tarballOf = (dir: string) => {
+      const result = packed.find((entry) => entry.name === `@mcp-gateway/${path.basename(dir)}`);
+      assert.ok(result, `npm pack reported nothing for ${dir}`);
+      return { ...result, tarball: path.join(tarballs, result.filename) };
+    };
+    runtime = tarballOf(RUNTIME);
+    for (const [label, from, plugin] of PROJECTS) {
+      const dir = path.join(tmp, plugin);
+      if (from === CREATE_PLUGIN) {
+        // What `npm create @mcp-gateway/plugin tenant-tag` does once the package is on npm.
+        const { stdout } = await npm(["exec", "--yes", "--prefer-offline", `--package=${tarballOf(CREATE_PLUGIN).tarball}`, "--", "create-mcp-gateway-plugin", plugin], tmp, 120_000);
+        assert.match(stdout, new RegExp(`^Created mcp-gateway-plugin-${plugin} \\(plugin "${plugin}"\\) in ${plugin}: `), stdout);
+      } else {
+        await copyPackage(path.join(REPO_ROOT, from), dir);
+      }
       projects.push({ label, from, dir });
     }
     // In parallel: mostly waiting on the cache and the registry.
@@ -59,10 +78,7 @@ describe("plugin packages copied out of the repository, built and tested against
   const eachProject = (label: string, from: string, body: (project: () => Project) => void) =>
     describe(`${label} (${from})`, () => body(() => projects.find((project) => project.from === from)!));
 
-  for (const [label, from] of [
-    ["the plugin template", "examples/plugin-template"],
-    ["the in-house auth example", "examples/in-house-auth"],
-  ] as const) {
+  for (const [label, from] of PROJECTS) {
     eachProject(label, from, (project) => {
       it("has the runtime from its tarball, as a real directory, and no path back into the repository", async () => {
         const { dir } = project();
@@ -107,13 +123,15 @@ describe("plugin packages copied out of the repository, built and tested against
     });
   }
 
-  it("the template's example config loads the built plugin in the gateway the runtime installs", async () => {
-    const template = projects.find((project) => project.from === "examples/plugin-template")!;
-    const bin = path.join(template.dir, "node_modules/.bin/mcp-gateway");
-    const config = path.join(template.dir, "example.config.yml");
-    const validated = await exec(process.execPath, [bin, "validate", "-c", config], { cwd: template.dir, timeout: 60_000 });
-    assert.match(validated.stdout, /^OK/m);
-    const { stdout } = await exec(process.execPath, [bin, "plugins", "-c", config], { cwd: template.dir, timeout: 60_000 });
-    assert.match(stdout, /^beforeUpstream: tenant-header@0\.1\.0$/m);
-  });
+  for (const [label, from, plugin] of PROJECTS.filter(([, from]) => from !== "examples/in-house-auth")) {
+    it(`${label}: its example config loads the built plugin in the gateway the runtime installs`, async () => {
+      const { dir } = projects.find((project) => project.from === from)!;
+      const bin = path.join(dir, "node_modules/.bin/mcp-gateway");
+      const config = path.join(dir, "example.config.yml");
+      const validated = await exec(process.execPath, [bin, "validate", "-c", config], { cwd: dir, timeout: 60_000 });
+      assert.match(validated.stdout, /^OK/m);
+      const { stdout } = await exec(process.execPath, [bin, "plugins", "-c", config], { cwd: dir, timeout: 60_000 });
+      assert.match(stdout, new RegExp(`^beforeUpstream: ${plugin}@0\\.1\\.0$`, "m"));
+    });
+  }
 });
