@@ -45,7 +45,7 @@ export function promisedFiles(manifest: Manifest): string[] {
   return [...targets, ...Object.values(manifest.bin ?? {})].map((file) => path.normalize(file));
 }
 
-/** The workspace directories of the repository at `root`, relative, in the order npm visits them. */
+/** The workspace directories of the repository at `root`, relative: package.json's order, each glob's matches sorted. */
 export function workspaceDirs(root: string, manifest: Manifest): string[] {
   return (manifest.workspaces ?? []).flatMap((pattern) => {
     if (!pattern.includes("*")) return [pattern];
