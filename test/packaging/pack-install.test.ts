@@ -13,22 +13,19 @@
  * npm cache or registry.
  */
 import assert from "node:assert/strict";
-import { execFile, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
-import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { startDemoUpstream, type DemoUpstream } from "../../examples/demo-upstream/server.mjs";
 import { connectLegacyClient, firstText } from "../helpers/sdk-clients.ts";
-import { REPO_ROOT } from "../helpers/spawn-gateway.ts";
-
-const run = promisify(execFile);
+import { exec, npmInstall, pack, promisedFiles, readJson, REPO_ROOT, type Manifest } from "./helpers.ts";
 
 const RUNTIME = "packages/runtime";
 const PLUGINS = ["plugin-auth-apikey", "plugin-policy", "plugin-ratelimit", "plugin-audit", "plugin-router"].map((name) => `packages/${name}`);
@@ -40,29 +37,11 @@ const hasInHouse = existsSync(path.join(REPO_ROOT, IN_HOUSE, "package.json"));
 const API_KEY = "dev_key_1";
 const SIGNER = { clientId: "ci-bot", secret: "in-house-signing-secret-0123456789abcdef" };
 
-interface Manifest {
-  name: string;
-  version: string;
-  bin?: Record<string, string>;
-  exports?: Record<string, string | Record<string, string>>;
-  peerDependencies?: Record<string, string>;
-  dependencies?: Record<string, string>;
-  devDependencies?: Record<string, string>;
-}
-
 interface Packed {
   dir: string;
   manifest: Manifest;
   tarball: string;
   files: string[];
-}
-
-const readJson = async <T>(file: string): Promise<T> => JSON.parse(await readFile(file, "utf8")) as T;
-
-/** The files a manifest promises: every `exports` target (types included) and every bin. */
-function promisedFiles(manifest: Manifest): string[] {
-  const targets = Object.values(manifest.exports ?? {}).flatMap((target) => (typeof target === "string" ? [target] : Object.values(target)));
-  return [...targets, ...Object.values(manifest.bin ?? {})].map((file) => path.normalize(file));
 }
 
 /** Packing without a build would ship no dist/: say so before npm does it silently. */
@@ -75,29 +54,9 @@ async function assertBuilt(dir: string): Promise<void> {
   }
 }
 
-/** Registry, TLS, proxy and cache settings of an outer `npm test` carry over to the inner npm. */
-const NPM_CONFIG_KEPT = /^npm_config_(@|\/\/|(registry|cafile|ca|cert|key|proxy|https_proxy|http_proxy|noproxy|strict_ssl|cache|userconfig|globalconfig)($|_))/i;
-
-/** The rest of its npm variables (local_prefix, workspace, package and lifecycle) must not steer it. */
-function npmEnv(): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) || NPM_CONFIG_KEPT.test(key)));
-}
-
-async function npm(args: string[], cwd: string): Promise<string> {
-  try {
-    // Bounded: a registry that stops answering fails the run instead of hanging it.
-    const { stdout } = await run("npm", args, { cwd, env: npmEnv(), maxBuffer: 16 * 1024 * 1024, timeout: 180_000 });
-    return stdout;
-  } catch (err) {
-    const { stderr, message } = err as { stderr?: string; message: string };
-    throw new Error(`npm ${args.join(" ")} (in ${cwd}) failed: ${stderr || message}`);
-  }
-}
-
 /** One `npm pack` for every package, into `dest`. */
 async function packAll(dirs: readonly string[], dest: string): Promise<Packed[]> {
-  const out = await npm(["pack", "--json", "--pack-destination", dest, ...dirs.flatMap((dir) => ["-w", dir])], REPO_ROOT);
-  const results = JSON.parse(out) as { name: string; filename: string; files: { path: string }[] }[];
+  const results = await pack(REPO_ROOT, dirs, dest);
   return Promise.all(
     dirs.map(async (dir) => {
       const manifest = await readJson<Manifest>(path.join(REPO_ROOT, dir, "package.json"));
@@ -111,7 +70,7 @@ async function packAll(dirs: readonly string[], dest: string): Promise<Packed[]>
 async function installProject(dir: string, manifest: Record<string, unknown>): Promise<void> {
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, "package.json"), `${JSON.stringify({ private: true, ...manifest }, null, 2)}\n`);
-  await npm(["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"], dir);
+  await npmInstall(dir);
 }
 
 /** `mcp-gateway-plugin-x` and `@mcp-gateway/plugin-x` are plugin `x`, as the loader's shorthand has it. */
@@ -375,7 +334,7 @@ plugins:
 
     it("lists every plugin with its packaged version in `mcp-gateway plugins`", async () => {
       const bin = path.join(picked, "node_modules/.bin/mcp-gateway");
-      const { stdout } = await run(process.execPath, [bin, "plugins", "-c", configFile], { cwd: picked, env: gatewayEnv() });
+      const { stdout } = await exec(process.execPath, [bin, "plugins", "-c", configFile], { cwd: picked, env: gatewayEnv(), timeout: 60_000 });
       for (const name of pluginNames()) {
         const { version } = await readJson<Manifest>(path.join(picked, "node_modules", name, "package.json"));
         assert.ok(stdout.includes(`${shortName(name)}@${version}`), `${name}@${version} is not listed:\n${stdout}`);
