@@ -45,6 +45,8 @@ export function createRateLimitPlugin(dependencies: RateLimitDependencies = {}):
         ? new RedisStore(redisUrl, dependencies.createRedis ?? createRedisClient, gateway.log)
         : new MemoryStore(dependencies.now);
       const logFailOpen = createThrottle(FAIL_OPEN_LOG_INTERVAL_MS);
+      const decisions = gateway.metrics.counter("decisions_total", "Rate-limit decisions: allowed, limited, or let through with the store down (failOpen) or refused (unavailable)", ["result"]);
+      const storeName = redisUrl ? "redis" : "memory";
 
       gateway.hooks.ready.tapPromise(async () => {
         await store.open?.();
@@ -63,14 +65,18 @@ export function createRateLimitPlugin(dependencies: RateLimitDependencies = {}):
         try {
           result = await store.take(requests);
         } catch (err) {
+          gateway.metrics.storeError(storeName);
           if (!options.failOpen) {
+            decisions.inc({ result: "unavailable" });
             throw GatewayError.from("MCPGW_ERR_UNAVAILABLE", "Rate limit store unavailable", { cause: err });
           }
+          decisions.inc({ result: "fail_open" });
           logFailOpen((suppressed) =>
             gateway.log.warn({ error: (err as Error).message, suppressed }, "rate limit store unavailable; letting calls through (failOpen)"),
           );
           return;
         }
+        decisions.inc({ result: result.allowed ? "allowed" : "limited" });
         if (!result.allowed) throw rateLimitedError(requests, result);
       });
     },

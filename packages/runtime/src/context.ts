@@ -84,7 +84,7 @@ export interface Timings {
 /** One per HTTP request; every hook receives it. */
 export interface RequestContext {
   readonly id: string;
-  /** pino child logger carrying `reqId`. */
+  /** pino child logger carrying `requestId`. */
   readonly log: Logger;
   readonly http: {
     readonly method: string;

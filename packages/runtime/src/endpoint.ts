@@ -104,10 +104,8 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
 
   return (req, res) => {
     if (pathOf(req.url) !== path) return false;
-    // randomUUID() returns its string as a chain of ~11 concatenations, which the request's
-    // context keeps for as long as the request lives (hours for a held stream): 0.4 KiB. The
-    // id is already lower case; toLowerCase() hands it back as one flat string.
-    const id = randomUUID().toLowerCase();
+    const id = requestId(req.headers["x-request-id"]);
+    res.setHeader("x-request-id", id);
     const method = req.method ?? "GET";
     if (!SERVED_METHODS.has(method)) {
       options.reject(id, req, res, GatewayError.from("MCPGW_ERR_METHOD_NOT_ALLOWED", undefined, { headers: { allow: ALLOW } }));
@@ -121,6 +119,22 @@ export function createEndpoint(options: EndpointOptions): (req: IncomingMessage,
     }
     return true;
   };
+}
+
+/** 1 to 128 characters of visible ASCII: no spaces (node joins repeated headers with ", "), no controls. */
+const SANE_REQUEST_ID = /^[\x21-\x7e]{1,128}$/;
+
+/**
+ * The request's id: the caller's `X-Request-Id` when it is sane (a load balancer's, so one id
+ * follows the request through every hop), else a new UUID. It goes back in `X-Request-Id`, upstream
+ * in `X-Request-Id`, into `error.data.requestId`, and on every log line as `requestId`.
+ */
+export function requestId(given: string | string[] | undefined): string {
+  if (typeof given === "string" && SANE_REQUEST_ID.test(given)) return given;
+  // randomUUID() returns its string as a chain of ~11 concatenations, which the request's
+  // context keeps for as long as the request lives (hours for a held stream): 0.4 KiB. The
+  // id is already lower case; toLowerCase() hands it back as one flat string.
+  return randomUUID().toLowerCase();
 }
 
 /** node's client errors, as JSON-RPC errors: the status and registry code for each. */

@@ -8,6 +8,9 @@ import { createLogger } from "./logger.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
 import type { InlinePlugin } from "./plugin-setup.js";
 import { createPublicServer } from "./server.js";
+import { createAdminServer } from "./observability/admin.js";
+import { GatewayMetrics } from "./observability/metrics.js";
+import { RUNTIME_VERSION } from "./generation.js";
 
 export type { InlinePlugin } from "./plugin-setup.js";
 
@@ -33,6 +36,8 @@ export interface Gateway {
   readonly federation: EffectiveFederation | undefined;
   /** What serves requests now: the loaded config, its plugins, upstreams and routes. */
   readonly generation: Generation;
+  /** The admin listener's base URL once listening (`admin` configured), e.g. `http://127.0.0.1:9464`. */
+  readonly adminUrl: string | undefined;
   /** Runs `ready` taps, then opens the port. Returns the base URL. */
   listen(): Promise<string>;
   /** Graceful: stop accepting, end event streams, drain (bounded), run `close` taps. Idempotent. */
@@ -44,15 +49,32 @@ export interface Gateway {
 export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
   const log = createLogger({ ...config.logging, ...(options.logDestination ? { destination: options.logDestination } : {}) });
-  const generation = await buildGeneration({ config, configFile: options.configFile, env: options.env ?? process.env, inline: options.plugins ?? [], log });
+  // Metrics outlive a generation (a reload keeps counting) and are only kept when something scrapes them.
+  const current = (): Generation | undefined => generation;
+  const metrics = config.admin ? new GatewayMetrics({ maxToolLabels: config.metrics.maxToolLabels, version: RUNTIME_VERSION, sources: () => current()?.metricSources }) : undefined;
+  const generation: Generation = await buildGeneration({ config, configFile: options.configFile, env: options.env ?? process.env, inline: options.plugins ?? [], log, metrics });
   const server = createPublicServer(config, log, () => generation);
+  const admin = config.admin ? createAdminServer(config.admin, log.child({ listener: "admin" })) : undefined;
+  if (admin && metrics) {
+    admin.route({
+      method: "GET",
+      path: "/metrics",
+      async handle(_req, res) {
+        const text = await metrics.text();
+        res.writeHead(200, { "content-type": metrics.contentType, "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
+        res.end(text);
+      },
+    });
+  }
   let closing: Promise<void> | undefined;
+  let adminUrl: string | undefined;
 
   async function shutdown(): Promise<void> {
     await server.drain();
     try {
       await generation.close();
     } finally {
+      await admin?.close();
       log.flush();
     }
   }
@@ -66,8 +88,15 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     federation: generation.federation,
     generation,
     health: server.health,
+    get adminUrl() {
+      return adminUrl;
+    },
     async listen() {
       await generation.ready();
+      if (admin) {
+        adminUrl = await admin.listen();
+        log.info({ address: adminUrl.slice("http://".length), paths: ["/metrics"], token: config.admin?.token !== undefined }, "admin listening");
+      }
       const url = await server.listen();
       log.info(
         { address: url.slice("http://".length), path: config.server.path, plugins: generation.plugins.map((p) => `${p.plugin.name}@${p.plugin.version}`) },

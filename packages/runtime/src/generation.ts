@@ -13,8 +13,20 @@ import type { PluginRoutes } from "./plugin-routes.js";
 import { setupPlugins, type InlinePlugin } from "./plugin-setup.js";
 import { compileAllowlist, forbiddenForwardPatterns } from "./upstream/headers.js";
 import { createUpstream, type Upstream } from "./upstream/upstream.js";
+import { writeAccessLine } from "./observability/access-log.js";
+import type { GatewayMetrics, MetricSources } from "./observability/metrics.js";
+import type { Context } from "./request-context.js";
 
-const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+/** What runs once per finished request: metrics and the access line, when they are on. */
+function finisher(metrics: GatewayMetrics | undefined, accessLog: Logger | undefined): ((ctx: Context) => void) | undefined {
+  if (!metrics && !accessLog) return undefined;
+  return (ctx) => {
+    metrics?.observe(ctx);
+    if (accessLog) writeAccessLine(accessLog, ctx);
+  };
+}
+
+export const RUNTIME_VERSION = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
 
 export interface HealthReport {
   status: "ok" | "degraded";
@@ -28,6 +40,8 @@ export interface GenerationOptions {
   /** Appended after the config's plugins. */
   inline: readonly InlinePlugin[];
   log: Logger;
+  /** The gateway's metrics (they outlive a generation), when an admin listener serves them. */
+  metrics?: GatewayMetrics | undefined;
 }
 
 /**
@@ -58,6 +72,8 @@ export interface Generation {
   cutAll(err: GatewayError): Promise<void>;
   /** `close` taps, then the upstream pools. After the last request. */
   close(): Promise<void>;
+  /** What the metrics' gauges read at scrape time. */
+  readonly metricSources: MetricSources;
 }
 
 /** Builds a generation: plugins loaded and set up, hooks tapped, upstreams and dispatcher made. No I/O yet. */
@@ -74,6 +90,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
   const paramHeaders = new ParamHeaderIndex();
   hooks.transformResult.for("tools/list").tapPromise({ name: RUNTIME_TAP, stage: Number.MIN_SAFE_INTEGER }, async (result) => {
     paramHeaders.learn(result);
+    options.metrics?.learnTools(result);
     return result;
   });
   const clientInfo = { name: "mcp-gateway", version: RUNTIME_VERSION };
@@ -87,6 +104,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     hooks,
     upstreams,
     host: { deadlines: new Deadlines(), hookTimeoutMs: config.server.hookTimeoutMs },
+    metrics: options.metrics,
   });
   const federation = effectiveFederation(config, plugins);
 
@@ -96,6 +114,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     return () => streams.delete(end);
   };
   const allowlist = compileAllowlist(config.upstreamHeaders.forward);
+  const finished = finisher(options.metrics, config.logging.access ? log : undefined);
   const pipeline = createPipeline({
     hooks,
     log,
@@ -109,8 +128,9 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     errorStyle: config.errors.style,
     paramHeaders,
     authConfigured: plugins.some(({ plugin }) => plugin.authenticates === true),
+    finished,
   });
-  const deps = { hooks, log };
+  const deps = { hooks, log, finished };
 
   return {
     config,
@@ -142,6 +162,15 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
       }
       const ok = Object.values(checks).every((check) => check.status === "ok");
       return { status: ok ? "ok" : "degraded", checks };
+    },
+    metricSources: {
+      openStreams: () => streams.size,
+      stdio: () =>
+        upstreams.flatMap((upstream) => {
+          if (upstream.type !== "stdio" || !upstream.health) return [];
+          const check = upstream.health();
+          return [{ upstream: upstream.name, processes: Number(check.processes ?? 0), sessions: Number(check.sessions ?? 0) }];
+        }),
     },
     endStreams() {
       for (const end of streams) end();

@@ -25,6 +25,8 @@ export interface PipelineDeps {
   dispatcher: RequestDispatcher;
   /** `errors.style`: jsonrpc answers a call an authorize tap refused with HTTP 200. */
   errorStyle: "http" | "jsonrpc";
+  /** Runs once per request when it is over (metrics, the access log), before `onResponse`. */
+  finished?: (ctx: Context) => void;
 }
 
 function checkOrigin(origin: string | undefined, origins: PipelineDeps["origins"]): void {
@@ -70,12 +72,20 @@ function rejectionOutcome(err: GatewayError, statusCode = err.status): Outcome {
  * the outcome: `res` can close a few ticks before the pipeline learns it was served. Returns the
  * function the pipeline calls when it has settled. A failing tap is only logged.
  */
-function observe(hooks: GatewayHooks, ctx: Context, active?: Set<Context>): () => void {
+function observe(deps: Pick<PipelineDeps, "hooks" | "log" | "finished">, ctx: Context, active?: Set<Context>): () => void {
+  const { hooks } = deps;
   let pending = 2;
   const { res } = ctx;
   const done = () => {
     if (--pending > 0) return;
     ctx.outcome ??= { kind: "aborted", statusCode: res.statusCode };
+    if (deps.finished) {
+      try {
+        deps.finished(ctx);
+      } catch (err) {
+        deps.log.error({ err, requestId: ctx.id }, "recording a finished request failed");
+      }
+    }
     if (!hooks.onResponse.isUsed()) return;
     hooks.onResponse.promise(ctx).catch((err: unknown) => {
       ctx.log.error({ err, plugin: (err as { plugin?: string }).plugin, hook: "onResponse" }, "onResponse tap failed");
@@ -100,7 +110,7 @@ function cutRequest(ctx: Context, err: GatewayError): void {
   const { res } = ctx;
   if (!res.headersSent) {
     res.setHeader("connection", "close");
-    sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
+    sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch, ctx.id));
   } else res.destroy();
 }
 
@@ -166,7 +176,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
   async function handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void> {
     const ctx = new Context(id, deps.log, req, res, body);
     active.add(ctx);
-    const settle = observe(hooks, ctx, active);
+    const settle = observe(deps, ctx, active);
     try {
       ctx.outcome = outcomeOf(await run(ctx, req));
     } catch (thrown) {
@@ -178,7 +188,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
       ctx.outcome = rejectionOutcome(err, status);
       if (err.status >= 500) ctx.log.error({ err: thrown, plugin: err.plugin, hook: err.hook }, err.message);
       else ctx.log.debug({ code: err.code, plugin: err.plugin, hook: err.hook }, err.message);
-      if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch), status);
+      if (!res.writableEnded && !res.destroyed) sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch, ctx.id), status);
     } finally {
       settle();
     }
@@ -201,9 +211,9 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 }
 
 /** Answers a request that never reached the pipeline (body too large, bad media type, wrong method). */
-export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
+export function rejectEarly(deps: Pick<PipelineDeps, "hooks" | "log" | "finished">, id: string, req: IncomingMessage, res: ServerResponse, err: GatewayError): void {
   const ctx = new Context(id, deps.log, req, res, undefined);
   ctx.outcome = rejectionOutcome(err);
-  observe(deps.hooks, ctx)();
-  sendError(res, err, errorBody(err, [], [], false));
+  observe(deps, ctx)();
+  sendError(res, err, errorBody(err, [], [], false, id));
 }

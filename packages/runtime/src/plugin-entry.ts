@@ -6,7 +6,7 @@
  */
 export { definePlugin, isGatewayPlugin, PLUGIN_API_VERSION } from "./plugin.js";
 export type { PluginHttp, PluginHttpHandler, PluginHttpRequest, PluginHttpResponse } from "./plugin-routes.js";
-export type { GatewayPlugin, PluginApi, PluginDefinition, PluginHooks, RouteDescription, Tappable, TapOptions } from "./plugin.js";
+export type { GatewayPlugin, Labels, MetricCounter, MetricGauge, MetricHistogram, PluginApi, PluginDefinition, PluginHooks, PluginMetrics, RouteDescription, Tappable, TapOptions } from "./plugin.js";
 export type { HealthCheck, HealthChecks, HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";
 export { ERRORS, GatewayError, isGatewayError, jsonRpcCodeForStatus } from "./errors.js";

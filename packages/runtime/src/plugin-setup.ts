@@ -11,6 +11,7 @@ import { PluginRoutes } from "./plugin-routes.js";
 import { loadPlugins, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
 import type { StageName } from "./stages.js";
 import type { Upstream } from "./upstream/upstream.js";
+import { noopPluginMetrics, type GatewayMetrics } from "./observability/metrics.js";
 
 /** A plugin handed over in code (tests, embedding) rather than named in config. */
 export interface InlinePlugin {
@@ -30,6 +31,8 @@ export interface PluginSetupOptions {
   hooks: GatewayHooks;
   upstreams: readonly Upstream[];
   host: PluginHostOptions;
+  /** The gateway's metrics, when an admin listener serves them. */
+  metrics: GatewayMetrics | undefined;
 }
 
 /** The config's plugin entries: its `plugins` list, or the five default plugins a sectioned config names. */
@@ -87,6 +90,7 @@ export async function setupPlugins(options: PluginSetupOptions): Promise<{ plugi
           http: routes.forPlugin(plugin.name),
           endpoint: Object.freeze({ path: config.server.path }),
           log: log.child({ plugin: plugin.name }),
+          metrics: options.metrics?.forPlugin(plugin.name) ?? noopPluginMetrics(),
           upstreams: infos,
           configDir,
           env: options.env,

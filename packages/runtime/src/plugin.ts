@@ -41,6 +41,37 @@ export type PluginHooks = {
   readonly [K in HookName]: GatewayHooks[K] extends HookMap<infer H> ? { for(key: string): TapView<H> } : TapView<GatewayHooks[K]>;
 };
 
+/** Label values of one observation, by label name. */
+export type Labels = Readonly<Record<string, string | number>>;
+
+export interface MetricCounter {
+  inc(labels?: Labels, value?: number): void;
+}
+
+export interface MetricGauge {
+  set(value: number, labels?: Labels): void;
+  inc(labels?: Labels, value?: number): void;
+  dec(labels?: Labels, value?: number): void;
+}
+
+export interface MetricHistogram {
+  observe(value: number, labels?: Labels): void;
+}
+
+/**
+ * A plugin's metrics on the gateway's `/metrics` (the admin listener). Each is named
+ * `mcp_gateway_<plugin>_<name>` (the plugin's name with `-` as `_`); label values should come from
+ * small fixed sets, never from what a client sends. Register in `setup`; without an admin
+ * listener the metrics count nothing and cost nothing.
+ */
+export interface PluginMetrics {
+  counter(name: string, help: string, labelNames?: readonly string[]): MetricCounter;
+  gauge(name: string, help: string, labelNames?: readonly string[]): MetricGauge;
+  histogram(name: string, help: string, options?: { labelNames?: readonly string[]; buckets?: readonly number[] }): MetricHistogram;
+  /** A store the plugin depends on (Redis) failed: `mcp_gateway_store_errors_total{store}`. */
+  storeError(store: string): void;
+}
+
 /** What `setup` receives. */
 export interface PluginApi {
   /** The plugin's name, as its taps are named. */
@@ -56,6 +87,8 @@ export interface PluginApi {
   readonly endpoint: { readonly path: string };
   /** pino child logger carrying `{ plugin }`. */
   readonly log: Logger;
+  /** Counters, gauges and histograms of the plugin's own, on the gateway's `/metrics`. */
+  readonly metrics: PluginMetrics;
   readonly upstreams: readonly UpstreamInfo[];
   /** Directory of the config file: resolve relative paths in options against it. */
   readonly configDir: string;

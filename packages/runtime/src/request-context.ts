@@ -57,7 +57,7 @@ export class Context implements RequestContext {
 
   /** Created on first use: most requests never log, and a pino child per request is not free. */
   get log(): Logger {
-    return (this.#log ??= this.#rootLog.child({ reqId: this.id }));
+    return (this.#log ??= this.#rootLog.child({ requestId: this.id }));
   }
 
   setMessages(messages: unknown): void {

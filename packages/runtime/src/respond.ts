@@ -16,16 +16,16 @@ export function toGatewayError(err: unknown): GatewayError {
   return wrapped;
 }
 
-export function errorObject(err: GatewayError): Record<string, unknown> {
-  return { code: err.jsonRpcCode, message: err.message, data: { ...err.data, code: err.code } };
+export function errorObject(err: GatewayError, requestId?: string): Record<string, unknown> {
+  return { code: err.jsonRpcCode, message: err.message, data: { ...err.data, code: err.code, ...(requestId === undefined ? {} : { requestId }) } };
 }
 
 /**
  * The sectioned format's error shape: a JSON-RPC error echoing the request id, or an array with one
  * error per request of a batch.
  */
-export function errorBody(err: GatewayError, messages: readonly unknown[], calls: readonly McpCall[], batch: boolean): string {
-  const error = errorObject(err);
+export function errorBody(err: GatewayError, messages: readonly unknown[], calls: readonly McpCall[], batch: boolean, requestId?: string): string {
+  const error = errorObject(err, requestId);
   if (err instanceof InvalidBatchError) {
     return JSON.stringify(err.responses.map(({ id, message }) => ({ jsonrpc: "2.0", id, error: { ...error, message } })));
   }
@@ -40,8 +40,8 @@ export function errorBody(err: GatewayError, messages: readonly unknown[], calls
  * The error as events on an event stream already under way: one per request of the body, so each
  * of the client's pending calls gets its answer.
  */
-export function errorEvents(err: GatewayError, calls: readonly McpCall[]): string {
-  const error = errorObject(err);
+export function errorEvents(err: GatewayError, calls: readonly McpCall[], requestId?: string): string {
+  const error = errorObject(err, requestId);
   let out = "";
   for (const call of calls) {
     if (call.kind === "request") out += `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", id: call.id ?? null, error })}\n\n`;

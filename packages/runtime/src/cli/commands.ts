@@ -42,17 +42,20 @@ async function inspect(file: string | undefined): Promise<Gateway> {
 
 const configFile = (values: Record<string, string | boolean | undefined>) => values.config as string | undefined;
 
-function portOption(value: string | undefined): number | undefined {
+function portOption(value: string | undefined, flag = "--port"): number | undefined {
   const port = value === undefined ? undefined : Number(value);
-  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", `--port: "${value}" is not a port (0-65535)`);
+  if (port !== undefined && !(Number.isInteger(port) && port >= 0 && port <= 65535)) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", `${flag}: "${value}" is not a port (0-65535)`);
   return port;
 }
 
-async function start(file: string | undefined, listen: { host?: string; port?: string }, io: Io): Promise<number> {
+async function start(file: string | undefined, listen: { host?: string; port?: string; adminPort?: string }, io: Io): Promise<number> {
   const loaded = await loadChecked(file);
   const port = portOption(listen.port);
   const server = { ...loaded.config.server, ...(listen.host ? { host: listen.host } : {}), ...(port === undefined ? {} : { port }) };
-  const gateway = await createGateway({ config: { ...loaded.config, server }, configFile: loaded.filepath });
+  const adminPort = portOption(listen.adminPort, "--admin-port");
+  const admin = adminPort === undefined ? loaded.config.admin : { host: "127.0.0.1", ...loaded.config.admin, port: adminPort };
+  if (adminPort !== undefined && adminPort !== 0 && adminPort === server.port) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", "--admin-port: the admin listener needs a port of its own, not the public one");
+  const gateway = await createGateway({ config: { ...loaded.config, server, ...(admin ? { admin } : {}) }, configFile: loaded.filepath });
   gateway.log.info({ config: loaded.filepath }, "config loaded");
   return serveUntilSignal(gateway, io);
 }
@@ -216,9 +219,16 @@ export const COMMANDS: readonly Command[] = [
       config: CONFIG_OPTION,
       host: { type: "string", value: "HOST", description: "Address to listen on, over server.host (127.0.0.1 keeps it on loopback)" },
       port: { type: "string", value: "PORT", description: "Port to listen on, over server.port (0 picks a free one)" },
+      "admin-port": { type: "string", value: "PORT", description: "Serve the admin listener (/metrics) on 127.0.0.1:PORT, over admin.port" },
     },
-    examples: ["mcp-gateway start -c config.yml", "mcp-gateway run            # finds mcp-gateway.config.* in the working directory", "mcp-gateway start -c config.yml --host 127.0.0.1 --port 9090"],
-    run: ({ values }, io) => start(configFile(values), { host: values.host as string | undefined, port: values.port as string | undefined }, io),
+    examples: [
+      "mcp-gateway start -c config.yml",
+      "mcp-gateway run            # finds mcp-gateway.config.* in the working directory",
+      "mcp-gateway start -c config.yml --host 127.0.0.1 --port 9090",
+      "mcp-gateway start -c config.yml --admin-port 9464   # then: curl localhost:9464/metrics",
+    ],
+    run: ({ values }, io) =>
+      start(configFile(values), { host: values.host as string | undefined, port: values.port as string | undefined, adminPort: values["admin-port"] as string | undefined }, io),
   },
   {
     name: "serve",

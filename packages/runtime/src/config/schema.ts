@@ -245,6 +245,28 @@ export const federationSchema = z
   })
   .describe("One client session across many upstreams: merged lists and capabilities, calls routed to the owning upstream");
 
+/** 127.0.0.0/8, ::1 and localhost: addresses only this machine reaches. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+export const adminSchema = z
+  .strictObject({
+    host: z.string().min(1).default("127.0.0.1").describe("Address of the admin listener; anything but loopback needs token"),
+    port: z.number().int().min(0).max(65535).describe("Port of the admin listener (0 picks a free one); never the public port"),
+    token: z
+      .string()
+      .min(16, "at least 16 characters")
+      .optional()
+      .describe("Bearer token every admin path requires (Authorization: Bearer <token>); ${ENV} placeholders resolve at startup"),
+  })
+  .superRefine((admin, ctx) => {
+    if (!isLoopback(admin.host) && admin.token === undefined) {
+      ctx.addIssue({ code: "custom", path: ["token"], message: `required when admin.host (${admin.host}) is not a loopback address: anyone who reaches it could read metrics and reload the config` });
+    }
+  })
+  .describe("The operators' listener (/metrics): off unless configured, never on the public port");
+
 export const configSchema = z
   .strictObject({
     server: serverSchema.describe("The HTTP listener: address, MCP endpoint path, Origin checks and request limits"),
@@ -277,10 +299,26 @@ export const configSchema = z
           .array(z.string())
           .default([...DEFAULT_REDACT_KEYS])
           .describe("Keys whose values are replaced by [REDACTED] at any depth of every log line, in addition to the built-in credential keys"),
+        access: z
+          .boolean()
+          .default(true)
+          .describe("One info line per request (msg \"request\": method, tool, upstream, status, outcome, duration, subject, client address); audit stays the compliance record"),
       })
       .prefault({})
       .describe("pino JSON logs on stdout"),
     federation: federationSchema.optional(),
+    admin: adminSchema.optional(),
+    metrics: z
+      .strictObject({
+        maxToolLabels: z
+          .number()
+          .int()
+          .nonnegative()
+          .default(200)
+          .describe("Tool names labelled in mcp_gateway_tool_calls_total (names an upstream listed, first come); the rest count as tool=\"_other\""),
+      })
+      .prefault({})
+      .describe("Prometheus metrics, served on the admin listener's /metrics"),
     errors: z
       .strictObject({
         style: z
@@ -301,6 +339,9 @@ export const configSchema = z
     audit: z.record(z.string(), z.unknown()).optional().describe("Sectioned format: the audit plugin's options; audit runs unless enabled is false"),
   })
   .superRefine((config, ctx) => {
+    if (config.admin && config.admin.port !== 0 && config.admin.port === config.server.port) {
+      ctx.addIssue({ code: "custom", path: ["admin", "port"], message: `the admin listener needs a port of its own, not server.port (${config.server.port})` });
+    }
     const names = new Set(config.upstreams.map((upstream) => upstream.name));
     config.federation?.upstreams?.forEach((name, index) => {
       if (!names.has(name)) {

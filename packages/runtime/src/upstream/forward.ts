@@ -219,8 +219,8 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
     this.cutBy = err;
     if (!res.headersSent) {
       res.setHeader("connection", "close");
-      sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch));
-    } else if (this.stream) res.end(errorEvents(err, ctx.calls));
+      sendError(res, err, errorBody(err, ctx.messages, ctx.calls, ctx.batch, ctx.id));
+    } else if (this.stream) res.end(errorEvents(err, ctx.calls, ctx.id));
     else res.destroy();
     this.controller?.abort(new GatewayClosing("gateway is shutting down"));
   }

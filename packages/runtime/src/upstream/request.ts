@@ -29,7 +29,7 @@ export interface UpstreamRequestOptions {
  * exchange of a federation alike, so `beforeUpstream` runs once per upstream request.
  */
 export async function buildUpstreamHeaders(deps: UpstreamRequestDeps, ctx: Context, upstream: Upstream, options: UpstreamRequestOptions): Promise<Record<string, string>> {
-  const headers: Record<string, string> = { ...filterRequestHeaders(ctx.http.headers, deps.allowlist), ...upstream.headers };
+  const headers: Record<string, string> = { ...filterRequestHeaders(ctx.http.headers, deps.allowlist), ...upstream.headers, "x-request-id": ctx.id };
   if (options.session) {
     delete headers["mcp-session-id"];
     delete headers["last-event-id"];
