@@ -19,8 +19,8 @@ export interface VerifiedToken {
 export interface AuthenticatorDeps {
   fetch: FetchLike;
   now: () => number;
-  /** A background key refresh failed (old keys stay in use). */
-  onBackgroundError(err: unknown): void;
+  /** The authorization server could not be asked: a key load (at most once per cooldown) or an introspection. */
+  warn(message: string, err: unknown): void;
 }
 
 export interface Authenticator {
@@ -73,17 +73,21 @@ export function createAuthenticator(options: AuthOAuthOptions, deps: Authenticat
   const cooldownMs = options.jwksCooldownS * 1000;
   const discover = cachedDiscovery(deps.fetch, options.issuer, options.timeoutMs, cooldownMs, now);
 
-  const keys = createKeySet({
+  const keys: KeySet = createKeySet({
     async load() {
-      const uri = options.jwksUri ?? (await discover()).jwksUri;
-      if (!uri) throw new AuthorizationServerError(`the metadata of ${options.issuer} has no jwks_uri (set jwksUri)`);
-      const { status, body } = await requestJson(deps.fetch, uri, { timeoutMs: options.timeoutMs });
-      if (status !== 200) throw new AuthorizationServerError(`${uri} answered ${status}`);
-      return body;
+      try {
+        const uri = options.jwksUri ?? (await discover()).jwksUri;
+        if (!uri) throw new AuthorizationServerError(`the metadata of ${options.issuer} has no jwks_uri (set jwksUri)`);
+        const { status, body } = await requestJson(deps.fetch, uri, { timeoutMs: options.timeoutMs });
+        if (status !== 200) throw new AuthorizationServerError(`${uri} answered ${status}`);
+        return body;
+      } catch (err) {
+        deps.warn(keys.status().keys > 0 ? "reloading the authorization server's keys failed; the cached keys stay in use" : "the authorization server's keys cannot be loaded", err);
+        throw err;
+      }
     },
     cooldownMs,
     maxAgeMs: options.jwksMaxAgeS * 1000,
-    onBackgroundError: deps.onBackgroundError,
     now,
   });
 
@@ -132,7 +136,14 @@ export function createAuthenticator(options: AuthOAuthOptions, deps: Authenticat
       if (cached) return cached;
       let verified: VerifiedClaims;
       if (looksLikeJwt(token)) verified = await verifyJwt(token);
-      else if (introspect) verified = await introspect(token);
+      else if (introspect) {
+        try {
+          verified = await introspect(token);
+        } catch (err) {
+          if (err instanceof AuthorizationServerError) deps.warn("introspection failed", err);
+          throw err;
+        }
+      }
       else throw new InvalidToken("not a JWT access token");
       const accepted = accept(verified);
       cache.set(key, accepted, accepted.expiresAt);

@@ -67,7 +67,7 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
       const authenticator = createAuthenticator(options, {
         fetch: deps.fetch ?? ((url, init) => fetch(url, init)),
         now: deps.now ?? Date.now,
-        onBackgroundError: (err) => log.warn({ err: (err as Error).message }, "auth-oauth: refreshing the authorization server's keys failed; the cached keys stay in use"),
+        warn: (message, err) => log.warn({ issuer: options.issuer, err: (err as Error).message }, `auth-oauth: ${message}`),
       });
       const challenges = createChallenges(options.resource, options.requiredScopes);
       const insufficientScope = (scopes: readonly string[], description?: string) =>
@@ -114,7 +114,8 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
           }
           if (err instanceof KeysUnavailable || err instanceof AuthorizationServerError) {
             // Unknown whether the token is good: a 503 (next tap) unless another plugin accepts the request.
-            ctx.log.warn({ plugin: gateway.name, err: err.message }, "access token not verifiable: authorization server unavailable");
+            // Failures to reach the server are logged where they happen (a key load: once per cooldown).
+            ctx.log.debug({ plugin: gateway.name, err: err.message }, "access token not verifiable: authorization server unavailable");
             ctx.state[UNAVAILABLE] = err.message;
             ctx.authChallenges.push(challenges.missing);
             return;
@@ -150,13 +151,13 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
         const warming = authenticator.warm();
         await Promise.race([warming, new Promise((resolve) => setTimeout(resolve, options.timeoutMs).unref())]);
         const status = authenticator.keys.status();
-        if (status.lastError) log.warn({ issuer: options.issuer, err: status.lastError }, "auth-oauth: the authorization server's keys could not be loaded at startup; retrying on demand");
-        else if (status.keys) log.info({ issuer: options.issuer, keys: status.keys }, "auth-oauth: authorization server keys loaded");
+        if (status.keys) log.info({ issuer: options.issuer, keys: status.keys }, "auth-oauth: authorization server keys loaded");
       });
 
       gateway.hooks.health.tapPromise(async (checks) => {
         const status = authenticator.keys.status();
-        const failing = status.keys === 0 && status.lastError !== undefined;
+        // Without keys no JWT can be verified; with introspection, opaque tokens still can.
+        const failing = status.keys === 0 && status.lastError !== undefined && !options.introspection;
         checks[gateway.name] = failing
           ? { status: "fail", issuer: options.issuer, error: status.lastError }
           : { status: "ok", issuer: options.issuer, keys: status.keys, ...(status.lastError ? { lastError: status.lastError } : {}) };

@@ -263,6 +263,9 @@ describe("auth-oauth and the authorization server's keys", () => {
       assert.equal(checks["auth-oauth"]?.status, "fail");
       assert.match(checks["auth-oauth"]?.error ?? "", /ECONNREFUSED|fetch failed|connect/);
       assert.equal((await gw.post(LIST)).status, 401, "a request without a token is still a 401");
+      for (let attempt = 0; attempt < 5; attempt++) assert.equal((await gw.post(LIST, { authorization: `Bearer ${await token()}` })).status, 503);
+      const warnings = gw.logs.filter((line) => String(line.msg).includes("keys cannot be loaded"));
+      assert.equal(warnings.length, 1, "one warning per cooldown, not one per request");
     } finally {
       await gw.close();
       await issuer.setMode("up");
@@ -326,7 +329,7 @@ describe("auth-oauth token cache", () => {
     const authenticator = createAuthenticator(optionsSchema.parse({ issuer: issuer.issuer, resource: RESOURCE, cacheMaxEntries: 2 }), {
       fetch: (url, init) => fetch(url, init),
       now: () => Date.now() + offsetMs,
-      onBackgroundError: () => undefined,
+      warn: () => undefined,
     });
     const token = await issuer.sign({ aud: RESOURCE, sub: "u", client_id: "c", exp: now() + 60 });
     const first = await authenticator.authenticate(token);
