@@ -24,7 +24,6 @@ export type { FetchLike } from "./http.js";
  */
 export const SCOPE_CHALLENGE: unique symbol = Symbol.for("mcp-gateway.scope-challenge");
 
-const VERIFIED = Symbol("auth-oauth.verified");
 const UNAVAILABLE = Symbol("auth-oauth.unavailable");
 
 export interface AuthOAuthDeps {
@@ -46,7 +45,7 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
       OAUTH_ERR_INSUFFICIENT_SCOPE: {
         status: 403,
         message: "Forbidden: the access token lacks a required scope",
-        meaning: 'A valid access token without one of the `requiredScopes` of auth-oauth. The answer carries `WWW-Authenticate: Bearer error="insufficient_scope", scope="…", resource_metadata="…"`.',
+        meaning: 'A valid access token without one of the `requiredScopes` of auth-oauth (answered in `onRequest`, with the subject set, so audit records who was refused). The answer carries `WWW-Authenticate: Bearer error="insufficient_scope", scope="…", resource_metadata="…"`.',
         fix: "Get a token with the scopes the challenge names (MCP clients step up on this challenge), or grant them to the client at the authorization server.",
       },
       OAUTH_ERR_TOKEN_IN_QUERY: {
@@ -123,8 +122,15 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
           throw err;
         }
         ctx.subject = verified.subject;
-        ctx.state[VERIFIED] = verified;
         ctx.state[SCOPE_CHALLENGE] = insufficientScope;
+        // The token is this plugin's and valid, so no other auth plugin would accept it: a missing
+        // required scope is answered here (the subject stays set, so audit records who was refused).
+        if (verified.missingScopes.length) {
+          throw GatewayError.from("OAUTH_ERR_INSUFFICIENT_SCOPE", `Forbidden: the access token lacks scope ${verified.missingScopes.join(", ")}`, {
+            headers: { "www-authenticate": requiredChallenge },
+            data: { requiredScopes: options.requiredScopes },
+          });
+        }
       });
 
       // After every auth plugin at AUTHN: a token that could not be checked is a 503, not a 401
@@ -133,17 +139,6 @@ export function createAuthOAuthPlugin(deps: AuthOAuthDeps = {}) {
         if (ctx.subject || ctx.state[UNAVAILABLE] === undefined) return;
         throw GatewayError.from("OAUTH_ERR_AUTHORIZATION_SERVER_UNAVAILABLE", undefined, { headers: { "retry-after": retryAfter } });
       });
-
-      if (options.requiredScopes.length) {
-        gateway.hooks.authorize.tapPromise({ stage: STAGES.POLICY - 100 }, async (ctx) => {
-          const verified = ctx.state[VERIFIED] as VerifiedToken | undefined;
-          if (!verified?.missingScopes.length) return;
-          throw GatewayError.from("OAUTH_ERR_INSUFFICIENT_SCOPE", `Forbidden: the access token lacks scope ${verified.missingScopes.join(", ")}`, {
-            headers: { "www-authenticate": requiredChallenge },
-            data: { requiredScopes: options.requiredScopes },
-          });
-        });
-      }
 
       gateway.hooks.ready.tapPromise(async () => {
         // Warm the keys so the first request does not wait for them; an authorization server that

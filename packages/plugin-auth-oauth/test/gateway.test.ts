@@ -315,6 +315,31 @@ describe("auth-oauth and the authorization server's keys", () => {
   });
 });
 
+describe("auth-oauth refusing a scope", () => {
+  it("audits who was refused for a missing required scope", async () => {
+    const issuer = await startTestIssuer();
+    const { default: audit } = await import("@mcp-gateway/plugin-audit");
+    const gw = await startTestGateway({
+      plugins: [
+        { plugin: authOAuth, options: { issuer: issuer.issuer, resource: RESOURCE, requiredScopes: ["mcp:tools"] } },
+        { plugin: audit, options: { environments: ["*"] } },
+      ],
+    });
+    try {
+      const token = await issuer.sign({ aud: RESOURCE, sub: "user-9", client_id: "cli", scope: "mcp:read" });
+      assert.equal((await gw.post(LIST, { authorization: `Bearer ${token}` })).status, 403);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const record = gw.logs.find((line) => line.msg === "audit");
+      assert.equal(record?.client, "cli");
+      assert.equal(record?.apiKeyId, "user-9");
+      assert.equal(record?.errorCode, "OAUTH_ERR_INSUFFICIENT_SCOPE");
+    } finally {
+      await gw.close();
+      await issuer.close();
+    }
+  });
+});
+
 describe("auth-oauth token cache", () => {
   let issuer: TestIssuer;
   before(async () => {
