@@ -99,7 +99,7 @@ async function runScenarios(options: BenchOptions, loadgen: LoadgenChoice, outpu
   const peers = options.peers ? PEERS : [];
   try {
     if (wants("tools-call") || wants("latency") || wants("tools-list")) {
-      const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", ...peers];
+      const names: TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-oauth", "gateway-redis", ...peers];
       const lineup = await startLineup(fleet, names, {}, log);
       try {
         const full = lineup.running.get("gateway-full");
@@ -109,7 +109,7 @@ async function runScenarios(options: BenchOptions, loadgen: LoadgenChoice, outpu
         }
         if (wants("latency")) {
           // A smoke run checks the peers once, under load: their start-up is most of what they cost it.
-          const measured = subset(lineup, ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", ...(options.smoke ? [] : peers)]);
+          const measured = subset(lineup, ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-oauth", ...(options.smoke ? [] : peers)]);
           output.scenarios.push(await latencyScenario(measured, echoWorkload(1), plan(options.shortDuration, 0)));
         }
         if (wants("tools-list")) {

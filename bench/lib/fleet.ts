@@ -2,8 +2,9 @@
  * Starts the targets the scenarios compare, each with its own processes, or says why one is
  * not available. Everything started here is stopped by PID (see children.ts).
  */
-import { AUTH_HEADERS, FAN_OUT_PREFIXES, fanOutConfig, fullConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
+import { AUTH_HEADERS, FAN_OUT_PREFIXES, fanOutConfig, fullConfig, oauthConfig, passThroughConfig, type ConfigOptions } from "./gateway-configs.js";
 import { missingPlugin, startGateway } from "./gateway-process.js";
+import { BENCH_RESOURCE, startBenchIssuer, type BenchIssuer } from "./oauth-issuer.js";
 import { startNginx } from "./nginx-process.js";
 import { startPeer } from "./peer-targets.js";
 import { preflight } from "./preflight.js";
@@ -38,6 +39,8 @@ export class Fleet {
   private redis: Promise<RedisProcess | string> | undefined;
   /** The fan-out gateway's own upstreams, started the first time it is. */
   private fanOutUpstreams: Promise<UpstreamProcess[]> | undefined;
+  /** The authorization server gateway-oauth trusts, started the first time it is. */
+  private oauthIssuer: Promise<BenchIssuer> | undefined;
 
   constructor(
     readonly upstream: UpstreamProcess,
@@ -116,6 +119,19 @@ export class Fleet {
         });
         return { target: { name, url: gateway.url, headers: AUTH_HEADERS, pid: gateway.pid, ...aux }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
       }
+      case "gateway-oauth": {
+        const missing = missingPlugin(["auth-oauth"]);
+        if (missing) return { status: "skipped", note: `plugin ${missing} not available (packages/plugin-${missing} is not built)` };
+        const issuer = await (this.oauthIssuer ??= startBenchIssuer());
+        const gateway = await startGateway({
+          name: configName,
+          dir: this.dir,
+          config: (port) => oauthConfig({ ...config, port, issuer: issuer.issuer, resource: BENCH_RESOURCE }),
+          nodeArgs,
+        });
+        const headers = { authorization: `Bearer ${issuer.token}` };
+        return { target: { name, url: gateway.url, headers, pid: gateway.pid }, stop: gateway.stop, configFile: gateway.configFile, spawnedAt: gateway.spawnedAt };
+      }
       case "supergateway-stdio":
       case "supergateway-http":
       case "mcp-proxy-stdio":
@@ -126,6 +142,8 @@ export class Fleet {
   async close(): Promise<void> {
     const redis = await this.redis;
     if (redis && typeof redis !== "string") await redis.stop();
+    const issuer = await this.oauthIssuer?.catch(() => undefined);
+    await issuer?.close();
     const fanOut = await this.fanOutUpstreams?.catch(() => []);
     await Promise.all((fanOut ?? []).map((upstream) => upstream.child.stop()));
   }

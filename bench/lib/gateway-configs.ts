@@ -68,6 +68,20 @@ export function fanOutConfig(options: FanOutConfigOptions): Record<string, unkno
 }
 
 /**
+ * gateway-full with auth-oauth in place of auth-apikey: the bench client's ES256 access token is
+ * verified against the issuer's JWKS once, then found in the token cache; its org_id and client_id
+ * claims give the same subject (bench/loadgen) the API key does, so policy, rate limiting, routing
+ * and audit do the same work and the difference between the two targets is the auth plugin.
+ */
+export function oauthConfig(options: ConfigOptions & { issuer: string; resource: string }): Record<string, unknown> {
+  const full = fullConfig(options);
+  const plugins = (full.plugins as unknown[][]).map((entry) =>
+    entry[0] === "auth-apikey" ? ["auth-oauth", { issuer: options.issuer, resource: options.resource, requiredScopes: ["mcp:tools"], subject: { tenant: "org_id" } }] : entry,
+  );
+  return { ...full, plugins };
+}
+
+/**
  * API-key auth with keyHash, a glob policy, a rate limit that never limits, audit on in every
  * environment, and three routing rules (two by tool glob, one catch-all) over three upstreams.
  * The three names point at one fixture, so federation (which routes reaching several upstreams

@@ -58,10 +58,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   return { name: options.name, url: `http://127.0.0.1:${port}/mcp`, pid: child.pid, child, configFile, spawnedAt, stop: () => child.stop() };
 }
 
-/** The first default plugin that cannot be imported (not built yet), if any. */
-export function missingPlugin(): string | undefined {
+/** The first default plugin (or of `extra`) that cannot be imported (not built yet), if any. */
+export function missingPlugin(extra: readonly string[] = []): string | undefined {
   const require = createRequire(path.join(REPO_ROOT, "package.json"));
-  for (const name of DEFAULT_PLUGINS) {
+  for (const name of [...DEFAULT_PLUGINS, ...extra]) {
     try {
       require.resolve(`@mcp-gateway/plugin-${name}`);
     } catch {

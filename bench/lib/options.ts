@@ -5,7 +5,7 @@ import type { Loadgen } from "./targets.js";
 export const SCENARIOS = Object.freeze(["tools-call", "latency", "tools-list", "fan-out", "large", "sse"] as const);
 export type ScenarioName = (typeof SCENARIOS)[number];
 
-export const PROFILE_TARGETS = Object.freeze(["gateway-full", "gateway", "gateway-redis", "gateway-fanout"] as const);
+export const PROFILE_TARGETS = Object.freeze(["gateway-full", "gateway", "gateway-oauth", "gateway-redis", "gateway-fanout"] as const);
 export type ProfileTarget = (typeof PROFILE_TARGETS)[number];
 
 export interface BenchOptions {

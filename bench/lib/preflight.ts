@@ -25,9 +25,9 @@ import { FAN_OUT_PREFIXES } from "./gateway-configs.js";
 import type { Workload } from "./load.js";
 import { isPeer, type Target } from "./targets.js";
 
-/** Targets that run the default plugins: they filter tools/list and need credentials. */
+/** Targets that run the default plugins (gateway-oauth: with auth-oauth for auth-apikey): they filter tools/list and need credentials. */
 export function hasPlugins(target: Target): boolean {
-  return target.name === "gateway-full" || target.name === "gateway-redis";
+  return target.name === "gateway-full" || target.name === "gateway-redis" || target.name === "gateway-oauth";
 }
 
 export function expectedTools(target: Target): readonly string[] {

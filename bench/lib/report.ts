@@ -24,7 +24,7 @@ function ratio(value: number | undefined, range?: Range): string {
   return spread(value, range, { digits: ratioDigits(value), unit: "x" });
 }
 
-const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-redis", "gateway-fanout", ...PEERS];
+const ORDER: readonly TargetName[] = ["direct", "nginx", "node-relay", "node-proxy", "gateway", "gateway-full", "gateway-oauth", "gateway-redis", "gateway-fanout", ...PEERS];
 
 function inOrder<T extends { target: TargetName }>(outcomes: readonly T[]): T[] {
   return [...outcomes].sort((a, b) => ORDER.indexOf(a.target) - ORDER.indexOf(b.target));
@@ -162,6 +162,13 @@ function summaryOf<S>(result: { targets: TargetOutcome<unknown, S>[] } | undefin
   return result?.targets.find((outcome) => outcome.target === target)?.summary;
 }
 
+/** gateway-oauth's ratio and its CPU per call over gateway-full's (auth-oauth instead of auth-apikey), same run. */
+function oauthPart(full: { proxyCpuUsPerRequest: number } | undefined, oauth: { proxyCpuUsPerRequest: number } | undefined, ratioText: string): string {
+  if (!oauth) return `gateway-oauth ${ratioText}`;
+  const over = full ? `, ${oauth.proxyCpuUsPerRequest >= full.proxyCpuUsPerRequest ? "+" : "−"}${fixed(Math.abs(oauth.proxyCpuUsPerRequest - full.proxyCpuUsPerRequest), 1)} µs over gateway-full` : "";
+  return `gateway-oauth ${ratioText} at ${fixed(oauth.proxyCpuUsPerRequest)} µs CPU/req${over}`;
+}
+
 /** One line: the ratios the issue's targets are written in, then the peers' that ran. */
 export function summaryLine(results: readonly ScenarioResult[]): string {
   const calls = find<"throughput">(results, "tools-call");
@@ -175,6 +182,7 @@ export function summaryLine(results: readonly ScenarioResult[]): string {
     const toAnchors = ANCHORS.flatMap((name) => (full?.ratioTo[name] === undefined ? [] : [` (${ratio(full.ratioTo[name])} ${name})`])).join("");
     parts.push(
       `gateway-full ${ratioOf("gateway-full")} direct${toAnchors}` + (full ? ` at ${fixed(full.proxyCpuUsPerRequest)} µs CPU/req` : ""),
+      oauthPart(full, summaryOf(calls, "gateway-oauth"), ratioOf("gateway-oauth")),
       `gateway ${ratioOf("gateway")}`,
       `gateway-redis ${ratioOf("gateway-redis")}`,
       `node-proxy ${ratioOf("node-proxy")}`,

@@ -12,8 +12,9 @@ export type PeerName = (typeof PEERS)[number];
  * `node-relay`: a Node TCP relay without HTTP (bench/node-relay.ts), the floor of any Node process.
  * `node-proxy`: the least a Node MCP proxy does (bench/node-proxy.ts), the gateway's floor.
  * `gateway-fanout`: federation over three upstream processes (the fan-out scenario).
+ * `gateway-oauth`: gateway-full with auth-oauth (ES256 access tokens, token cache on) in place of auth-apikey.
  */
-export type TargetName = "direct" | "nginx" | "node-relay" | "node-proxy" | "gateway" | "gateway-full" | "gateway-redis" | "gateway-fanout" | PeerName;
+export type TargetName = "direct" | "nginx" | "node-relay" | "node-proxy" | "gateway" | "gateway-full" | "gateway-oauth" | "gateway-redis" | "gateway-fanout" | PeerName;
 
 export function isPeer(name: TargetName): name is PeerName {
   return (PEERS as readonly string[]).includes(name);

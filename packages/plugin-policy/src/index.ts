@@ -7,11 +7,20 @@ import { optionsSchema } from "./options.js";
 const pkg = createRequire(import.meta.url)("../package.json") as { version: string };
 
 export { optionsSchema, type PolicyOptions } from "./options.js";
-export { compilePolicy, type Policy, type SubjectPolicy } from "./match-policy.js";
+export { compilePolicy, scopesOf, type Denial, type Policy, type SubjectPolicy } from "./match-policy.js";
+
+/**
+ * Where an auth plugin leaves, for a request it authenticated, how to build its Bearer
+ * `insufficient_scope` challenge (`(scopes, description?) => string`); auth-oauth does. A call
+ * refused for a missing scope is answered with it, so MCP clients step up (docs/auth.md).
+ */
+const SCOPE_CHALLENGE = Symbol.for("mcp-gateway.scope-challenge");
+type ScopeChallenge = (scopes: readonly string[], description?: string) => string;
 
 /**
  * The sectioned format's policy engine: allow/deny globs per tenant and client, deny beating allow, every
- * call of a batch checked. Discovery lists are filtered to what the caller may use.
+ * call of a batch checked. Discovery lists are filtered to what the caller may use. Rules may also
+ * match the caller's scopes, and `requireScopes` says which calls need which scope.
  */
 export default definePlugin({
   name: "policy",
@@ -25,8 +34,14 @@ export default definePlugin({
       // The runtime always sets a subject before authorize; if it ever did not, decide as for anyone.
       const rules = policy.forSubject(ctx.subject ?? ANONYMOUS);
       for (const call of ctx.calls) {
-        const reason = rules.denial(call);
-        if (reason) throw GatewayError.from("MCPGW_ERR_FORBIDDEN", `Forbidden: ${reason}`);
+        const denied = rules.decide(call);
+        if (!denied) continue;
+        if (!denied.scopes) throw GatewayError.from("MCPGW_ERR_FORBIDDEN", `Forbidden: ${denied.reason}`);
+        const challenge = ctx.state[SCOPE_CHALLENGE] as ScopeChallenge | undefined;
+        throw GatewayError.from("MCPGW_ERR_FORBIDDEN", `Forbidden: ${denied.reason}`, {
+          data: { requiredScopes: denied.scopes },
+          ...(typeof challenge === "function" ? { headers: { "www-authenticate": challenge(denied.scopes) } } : {}),
+        });
       }
     });
 
