@@ -11,7 +11,8 @@ import { declaredErrors, ERRORS, type ErrorSpec } from "@mcp-gateway/runtime";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const ERRORS_DOC = path.join(root, "docs", "errors.md");
 const REGENERATE = "node --import tsx scripts/gen-error-docs.ts";
-const DEFAULT_PLUGINS = ["auth-apikey", "policy", "ratelimit", "audit", "router"];
+/** The plugins of this repository whose codes the page lists: the five defaults and auth-oauth. */
+const DEFAULT_PLUGINS = ["auth-apikey", "auth-oauth", "policy", "ratelimit", "audit", "router"];
 
 const cell = (text: string) => text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 
