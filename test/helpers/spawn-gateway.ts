@@ -84,8 +84,8 @@ function parseLine(line: string): Record<string, unknown> | undefined {
   }
 }
 
-export async function spawnGateway(configFile: string, options: { env?: NodeJS.ProcessEnv; startMs?: number } = {}): Promise<SpawnedGateway> {
-  const child = spawn(process.execPath, [CLI_BIN, "start", "-c", configFile], {
+export async function spawnGateway(configFile: string, options: { env?: NodeJS.ProcessEnv; startMs?: number; args?: readonly string[] } = {}): Promise<SpawnedGateway> {
+  const child = spawn(process.execPath, [CLI_BIN, "start", "-c", configFile, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: options.env ?? process.env,
     stdio: ["ignore", "pipe", "pipe"],

@@ -59,7 +59,7 @@ describe("hostile: calls longer than the drain at SIGTERM (issue 14, item 13)", 
 });
 
 describe("hostile: SIGHUP (issue 14, item 14)", () => {
-  it("keeps serving, logs that reload is not supported, and lets an in-flight call finish", async () => {
+  it("keeps serving: reloads the config (issue 20) and lets an in-flight call finish", async () => {
     const ws = await workspace("hup");
     let hold: ((exchange: Exchange) => void) | undefined;
     const arrived = new Promise<Exchange>((resolve) => (hold = resolve));
@@ -72,8 +72,9 @@ describe("hostile: SIGHUP (issue 14, item 14)", () => {
       const inFlight = fetch(gw.url, { method: "POST", headers: HEADERS, body: JSON.stringify(rpc(1, "tools/call", { name: "slow" })) });
       const exchange = await within(arrived, 5_000, "the call reaches the upstream");
       process.kill(gw.pid, "SIGHUP");
-      const line = await gw.waitForLog("SIGHUP received: configuration reload is not supported yet; the gateway keeps serving", 5_000);
+      const line = await gw.waitForLog("SIGHUP received: reloading the config", 5_000);
       assert.equal(line.signal, "SIGHUP");
+      await gw.waitForLog("config reloaded", 10_000);
       exchange.json(200, { jsonrpc: "2.0", id: 1, result: { done: true } });
       assert.equal((await inFlight).status, 200);
       const after = await fetch(gw.url, { method: "POST", headers: HEADERS, body: JSON.stringify(rpc(2, "tools/list")) });

@@ -41,9 +41,11 @@ export function createRateLimitPlugin(dependencies: RateLimitDependencies = {}):
       const limits = compileLimits(options, keyPrefix);
       const redisUrl = gateway.env.REDIS_URL;
       if (redisUrl) checkRedisUrl(redisUrl);
+      // In memory, the buckets outlive a config reload for as long as the limits stay the same;
+      // in Redis they live there anyway, and each config gets its own connection.
       const store: RateLimitStore = redisUrl
         ? new RedisStore(redisUrl, dependencies.createRedis ?? createRedisClient, gateway.log)
-        : new MemoryStore(dependencies.now);
+        : gateway.keep(`memory:${keyPrefix}:${JSON.stringify(options)}`, () => new MemoryStore(dependencies.now));
       const logFailOpen = createThrottle(FAIL_OPEN_LOG_INTERVAL_MS);
       const decisions = gateway.metrics.counter("decisions_total", "Rate-limit decisions: allowed, limited, or let through with the store down (failOpen) or refused (unavailable)", ["result"]);
       const storeName = redisUrl ? "redis" : "memory";

@@ -12,7 +12,9 @@ import type { LoadedPlugin } from "./plugin-loader.js";
 import type { PluginRoutes } from "./plugin-routes.js";
 import { setupPlugins, type InlinePlugin } from "./plugin-setup.js";
 import { compileAllowlist, forbiddenForwardPatterns } from "./upstream/headers.js";
-import { createUpstream, type Upstream } from "./upstream/upstream.js";
+import type { Upstream } from "./upstream/upstream.js";
+import { UpstreamRegistry } from "./upstream/registry.js";
+import { KeptState } from "./kept-state.js";
 import { writeAccessLine } from "./observability/access-log.js";
 import type { GatewayMetrics, MetricSources } from "./observability/metrics.js";
 import type { Context } from "./request-context.js";
@@ -42,6 +44,12 @@ export interface GenerationOptions {
   log: Logger;
   /** The gateway's metrics (they outlive a generation), when an admin listener serves them. */
   metrics?: GatewayMetrics | undefined;
+  /** Upstreams shared with the other generations alive (a reload keeps unchanged ones); a fresh one by default. */
+  upstreams?: UpstreamRegistry;
+  /** What plugins keep across reloads (`gateway.keep`); a fresh one by default. */
+  kept?: KeptState;
+  /** Seals federated sessions when `federation.sessionKeys` is not set: the gateway's, so a reload keeps sessions. */
+  sessionKey?: string;
 }
 
 /**
@@ -70,8 +78,14 @@ export interface Generation {
   endStreams(): void;
   /** Past the drain time: every request still in flight gets an error it can read. */
   cutAll(err: GatewayError): Promise<void>;
-  /** `close` taps, then the upstream pools. After the last request. */
+  /** `close` taps, then the upstreams no other generation uses. After the last request. */
   close(): Promise<void>;
+  /** Requests in flight, long-lived streams included. */
+  readonly inFlight: number;
+  /** Resolves when no request is in flight (at once when none is). */
+  idle(): Promise<void>;
+  /** Ends, as finished responses, the streams to upstreams not in `keep` (a reload removed or changed them). */
+  endStreamsExcept(keep: ReadonlySet<Upstream>): number;
   /** What the metrics' gauges read at scrape time. */
   readonly metricSources: MetricSources;
 }
@@ -93,24 +107,36 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     options.metrics?.learnTools(result);
     return result;
   });
-  const clientInfo = { name: "mcp-gateway", version: RUNTIME_VERSION };
-  const upstreams = config.upstreams.map((upstream) => createUpstream(upstream, { maxBufferedBytes: config.server.maxBufferedResponseBytes, log, clientInfo }));
-  const { plugins, routes } = await setupPlugins({
-    config,
-    configFile: options.configFile,
-    inline: options.inline,
-    env: options.env,
-    log,
-    hooks,
-    upstreams,
-    host: { deadlines: new Deadlines(), hookTimeoutMs: config.server.hookTimeoutMs },
-    metrics: options.metrics,
-  });
+  const registry = options.upstreams ?? new UpstreamRegistry({ log, clientInfo: { name: "mcp-gateway", version: RUNTIME_VERSION } });
+  const kept = options.kept ?? new KeptState();
+  // Stands for this generation in what it shares (kept plugin state) until it closes.
+  const token = {};
+  const upstreams = config.upstreams.map((upstream) => registry.acquire(upstream, config.server.maxBufferedResponseBytes));
+  let setup: Awaited<ReturnType<typeof setupPlugins>>;
+  try {
+    setup = await setupPlugins({
+      config,
+      configFile: options.configFile,
+      inline: options.inline,
+      env: options.env,
+      log,
+      hooks,
+      upstreams,
+      host: { deadlines: new Deadlines(), hookTimeoutMs: config.server.hookTimeoutMs },
+      metrics: options.metrics,
+      keep: (plugin) => kept.forPlugin(token, plugin),
+    });
+  } catch (err) {
+    await Promise.allSettled([registry.release(upstreams), kept.release(token)]);
+    throw err;
+  }
+  const { plugins, routes } = setup;
   const federation = effectiveFederation(config, plugins);
 
-  const streams = new Set<() => void>();
-  const trackStream = (end: () => void) => {
-    streams.add(end);
+  // Long-lived streams, each with the upstream it reads (none for a federated one).
+  const streams = new Map<() => void, Upstream | undefined>();
+  const trackStream = (end: () => void, upstream?: Upstream) => {
+    streams.set(end, upstream);
     return () => streams.delete(end);
   };
   const allowlist = compileAllowlist(config.upstreamHeaders.forward);
@@ -118,7 +144,14 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
   const pipeline = createPipeline({
     hooks,
     log,
-    dispatcher: createDispatcher(config, federation, upstreams, { hooks, log, allowlist, trackStream, serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION } }),
+    dispatcher: createDispatcher(config, federation, upstreams, {
+      hooks,
+      log,
+      allowlist,
+      trackStream,
+      serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION },
+      ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}),
+    }),
     origins: {
       allowed: new Set(config.server.allowedOrigins),
       any: config.server.allowedOrigins.includes("*"),
@@ -173,14 +206,27 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
         }),
     },
     endStreams() {
-      for (const end of streams) end();
+      for (const end of [...streams.keys()]) end();
     },
+    endStreamsExcept(keep) {
+      let ended = 0;
+      for (const [end, upstream] of [...streams]) {
+        if (upstream === undefined || keep.has(upstream)) continue;
+        end();
+        ended++;
+      }
+      return ended;
+    },
+    get inFlight() {
+      return pipeline.inFlight;
+    },
+    idle: pipeline.idle,
     cutAll: pipeline.cutAll,
     async close() {
       try {
         await hooks.close.promise();
       } finally {
-        await Promise.allSettled(upstreams.flatMap((upstream) => [...new Set([upstream.pool, upstream.streams])].map((transport) => transport.destroy())));
+        await Promise.allSettled([registry.release(upstreams), kept.release(token)]);
       }
     },
   };

@@ -1,7 +1,7 @@
-export { createGateway, type Gateway, type GatewayOptions, type InlinePlugin } from "./gateway.js";
+export { createGateway, type Gateway, type GatewayOptions, type InlinePlugin, type ReloadResult, type ReloadState } from "./gateway.js";
 export { definePlugin, isGatewayPlugin, PLUGIN_API_VERSION } from "./plugin.js";
 export type { PluginHttp, PluginHttpHandler, PluginHttpRequest, PluginHttpResponse } from "./plugin-routes.js";
-export type { GatewayPlugin, PluginApi, RouteDescription, PluginDefinition, PluginHooks, Tappable, TapOptions } from "./plugin.js";
+export type { GatewayPlugin, Labels, MetricCounter, MetricGauge, MetricHistogram, PluginApi, PluginMetrics, RouteDescription, PluginDefinition, PluginHooks, Tappable, TapOptions } from "./plugin.js";
 export { createHooks, HOOK_KINDS, type GatewayHooks, type HealthCheck, type HealthChecks, type HookName } from "./hooks.js";
 export { STAGES, resolveStage, type StageName } from "./stages.js";
 export { ERRORS, GatewayError, isGatewayError, StartupError, isStartupError, jsonRpcCodeForStatus } from "./errors.js";

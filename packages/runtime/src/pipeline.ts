@@ -72,7 +72,7 @@ function rejectionOutcome(err: GatewayError, statusCode = err.status): Outcome {
  * the outcome: `res` can close a few ticks before the pipeline learns it was served. Returns the
  * function the pipeline calls when it has settled. A failing tap is only logged.
  */
-function observe(deps: Pick<PipelineDeps, "hooks" | "log" | "finished">, ctx: Context, active?: Set<Context>): () => void {
+function observe(deps: Pick<PipelineDeps, "hooks" | "log" | "finished">, ctx: Context, active?: Active): () => void {
   const { hooks } = deps;
   let pending = 2;
   const { res } = ctx;
@@ -93,7 +93,7 @@ function observe(deps: Pick<PipelineDeps, "hooks" | "log" | "finished">, ctx: Co
   };
   res.on("close", () => {
     ctx.timings.end = performance.now();
-    active?.delete(ctx);
+    active?.remove(ctx);
     done();
   });
   return done;
@@ -116,6 +116,10 @@ function cutRequest(ctx: Context, err: GatewayError): void {
 
 export interface Pipeline {
   handle(id: string, req: IncomingMessage, res: ServerResponse, body: Buffer | undefined): Promise<void>;
+  /** Requests in flight (until their response closes). */
+  readonly inFlight: number;
+  /** Resolves when none is in flight. */
+  idle(): Promise<void>;
   /** Shutdown, once the drain time is over: ends every request in flight with `err`; resolves when their answers are out (at most 1 s). */
   cutAll(err: GatewayError): Promise<void>;
 }
@@ -126,9 +130,32 @@ export interface Pipeline {
  * `route`, then `dispatch` (which builds each upstream request, running `beforeUpstream`, and
  * streams the answer back), and `onResponse` once the client has its answer.
  */
+/** The requests in flight, and who waits for there to be none (a generation a reload retired). */
+class Active {
+  readonly requests = new Set<Context>();
+  #waiting: (() => void)[] = [];
+
+  add(ctx: Context): void {
+    this.requests.add(ctx);
+  }
+
+  remove(ctx: Context): void {
+    this.requests.delete(ctx);
+    if (this.requests.size || !this.#waiting.length) return;
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const resolve of waiting) resolve();
+  }
+
+  idle(): Promise<void> {
+    if (!this.requests.size) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+}
+
 export function createPipeline(deps: PipelineDeps): Pipeline {
   const { hooks, dispatcher } = deps;
-  const active = new Set<Context>();
+  const active = new Active();
 
   /**
    * Everything up to the dispatch; returns how it ended. The dispatch is returned, not awaited:
@@ -196,7 +223,7 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
 
   async function cutAll(err: GatewayError): Promise<void> {
     const closed: Promise<void>[] = [];
-    for (const ctx of active) {
+    for (const ctx of active.requests) {
       const { res } = ctx;
       if (res.writableEnded || res.destroyed) continue;
       ctx.outcome ??= rejectionOutcome(err);
@@ -207,7 +234,14 @@ export function createPipeline(deps: PipelineDeps): Pipeline {
     await Promise.race([Promise.all(closed), new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
   }
 
-  return { handle, cutAll };
+  return {
+    handle,
+    cutAll,
+    get inFlight() {
+      return active.requests.size;
+    },
+    idle: () => active.idle(),
+  };
 }
 
 /** Answers a request that never reached the pipeline (body too large, bad media type, wrong method). */

@@ -5,7 +5,7 @@ import { pluginEntrySchema, type GatewayConfig } from "./config/schema.js";
 import { isSectionedConfig, sectionedPlugins } from "./config/sectioned.js";
 import { problemsError, StartupError } from "./errors.js";
 import type { GatewayHooks } from "./hooks.js";
-import type { GatewayPlugin } from "./plugin.js";
+import type { GatewayPlugin, PluginApi } from "./plugin.js";
 import { checkBeforeTargets, createPluginHooks, type PluginHostOptions, type TapRecord } from "./plugin-host.js";
 import { PluginRoutes } from "./plugin-routes.js";
 import { loadPlugins, normaliseEntry, validatePlugin, type LoadedPlugin, type PluginSpec } from "./plugin-loader.js";
@@ -33,6 +33,8 @@ export interface PluginSetupOptions {
   host: PluginHostOptions;
   /** The gateway's metrics, when an admin listener serves them. */
   metrics: GatewayMetrics | undefined;
+  /** Each plugin's `keep`: values that outlive this config (see KeptState). */
+  keep(plugin: string): PluginApi["keep"];
 }
 
 /** The config's plugin entries: its `plugins` list, or the five default plugins a sectioned config names. */
@@ -91,6 +93,7 @@ export async function setupPlugins(options: PluginSetupOptions): Promise<{ plugi
           endpoint: Object.freeze({ path: config.server.path }),
           log: log.child({ plugin: plugin.name }),
           metrics: options.metrics?.forPlugin(plugin.name) ?? noopPluginMetrics(),
+          keep: options.keep(plugin.name),
           upstreams: infos,
           configDir,
           env: options.env,

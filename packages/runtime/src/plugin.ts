@@ -89,6 +89,13 @@ export interface PluginApi {
   readonly log: Logger;
   /** Counters, gauges and histograms of the plugin's own, on the gateway's `/metrics`. */
   readonly metrics: PluginMetrics;
+  /**
+   * A value kept across config reloads: made by `create` the first time `key` is asked for, and
+   * handed back to every later `setup` that asks for the same key (so rate-limit buckets of
+   * unchanged limits survive a reload). Put in the key whatever makes the value different (the
+   * options it depends on). Once no running config asks for it any more, `dispose` releases it.
+   */
+  keep<T>(key: string, create: () => T, dispose?: (value: T) => void | Promise<void>): T;
   readonly upstreams: readonly UpstreamInfo[];
   /** Directory of the config file: resolve relative paths in options against it. */
   readonly configDir: string;

@@ -44,7 +44,7 @@ export interface PublicServer {
  * is answered by the generation `current()` returns when it arrives. Listener settings (address,
  * timeouts) are read once, at start.
  */
-export function createPublicServer(config: GatewayConfig, log: Logger, current: () => Generation): PublicServer {
+export function createPublicServer(config: GatewayConfig, log: Logger, current: () => Generation, all: () => Iterable<Generation> = () => [current()]): PublicServer {
   let closing = false;
   const endpoint = createEndpoint({
     path: config.server.path,
@@ -131,18 +131,19 @@ export function createPublicServer(config: GatewayConfig, log: Logger, current: 
     },
     async drain() {
       closing = true;
-      const generation = current();
+      // A generation a reload replaced may still finish requests of its own: it drains too.
+      const generations = [...all()];
       // The server only closes connections idle when close starts; without this, a keep-alive
       // connection freed by a request that finishes while draining holds the drain until the timeout.
       for (const res of inFlight) closeAfterResponse(res);
       const drained = app.close();
       const busy = new Set([...inFlight].map((res) => res.socket));
       for (const socket of sockets) if (!busy.has(socket)) socket.destroy();
-      generation.endStreams();
+      for (const generation of generations) generation.endStreams();
       const timeout = new Promise<void>((resolve) => setTimeout(resolve, config.server.shutdownTimeoutMs).unref());
       await Promise.race([drained, timeout]);
       // Calls longer than the drain time read why they ended, then their connections close.
-      await generation.cutAll(GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"));
+      await Promise.all(generations.map((generation) => generation.cutAll(GatewayError.from("MCPGW_ERR_SHUTTING_DOWN"))));
       app.server.closeAllConnections();
       await drained;
     },

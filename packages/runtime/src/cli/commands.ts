@@ -2,6 +2,8 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { HookMap } from "tapable";
+import type { GatewayConfig } from "../config/schema.js";
+import { watchConfigFile } from "../config/watch.js";
 import { invalidConfigOf, loadConfig, parseConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
 import { isStartupError, problemsError, StartupError } from "../errors.js";
 import { createGateway, type Gateway } from "../gateway.js";
@@ -48,16 +50,41 @@ function portOption(value: string | undefined, flag = "--port"): number | undefi
   return port;
 }
 
-async function start(file: string | undefined, listen: { host?: string; port?: string; adminPort?: string }, io: Io): Promise<number> {
+interface StartOptions {
+  host?: string;
+  port?: string;
+  adminPort?: string;
+  /** Reload when the config file changes. */
+  watch?: boolean;
+}
+
+async function start(file: string | undefined, listen: StartOptions, io: Io): Promise<number> {
   const loaded = await loadChecked(file);
   const port = portOption(listen.port);
-  const server = { ...loaded.config.server, ...(listen.host ? { host: listen.host } : {}), ...(port === undefined ? {} : { port }) };
   const adminPort = portOption(listen.adminPort, "--admin-port");
-  const admin = adminPort === undefined ? loaded.config.admin : { host: "127.0.0.1", ...loaded.config.admin, port: adminPort };
-  if (adminPort !== undefined && adminPort !== 0 && adminPort === server.port) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", "--admin-port: the admin listener needs a port of its own, not the public one");
-  const gateway = await createGateway({ config: { ...loaded.config, server, ...(admin ? { admin } : {}) }, configFile: loaded.filepath });
+  // The flags win over the file, at start and at every reload.
+  const withFlags = (config: GatewayConfig): GatewayConfig => {
+    const server = { ...config.server, ...(listen.host ? { host: listen.host } : {}), ...(port === undefined ? {} : { port }) };
+    const admin = adminPort === undefined ? config.admin : { host: "127.0.0.1", ...config.admin, port: adminPort };
+    if (adminPort !== undefined && adminPort !== 0 && adminPort === server.port) throw new StartupError("MCPGW_ERR_CONFIG_INVALID", "--admin-port: the admin listener needs a port of its own, not the public one");
+    return { ...config, server, ...(admin ? { admin } : {}) };
+  };
+  const gateway = await createGateway({
+    config: withFlags(loaded.config),
+    configFile: loaded.filepath,
+    readConfig: async () => withFlags((await loadChecked(loaded.filepath)).config),
+  });
   gateway.log.info({ config: loaded.filepath }, "config loaded");
-  return serveUntilSignal(gateway, io);
+  let unwatch: (() => void) | undefined;
+  if (listen.watch) {
+    unwatch = await watchConfigFile(loaded.filepath, () => void gateway.reload());
+    gateway.log.info({ config: loaded.filepath }, "watching the config file: a change reloads it");
+  }
+  try {
+    return await serveUntilSignal(gateway, io);
+  } finally {
+    unwatch?.();
+  }
 }
 
 /**
@@ -116,8 +143,11 @@ async function serveUntilSignal(gateway: Gateway, io: Io, listen = true): Promis
     };
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
-    // Node's default for SIGHUP ends the process at once, resetting every call in flight.
-    process.on("SIGHUP", () => gateway.log.warn({ signal: "SIGHUP" }, "SIGHUP received: configuration reload is not supported yet; the gateway keeps serving"));
+    // Node's default for SIGHUP ends the process at once, resetting every call in flight: here it reloads.
+    process.on("SIGHUP", () => {
+      gateway.log.info({ signal: "SIGHUP" }, "SIGHUP received: reloading the config");
+      void gateway.reload();
+    });
   });
 }
 
@@ -214,21 +244,28 @@ export const COMMANDS: readonly Command[] = [
     aliases: ["run"],
     summary: "Start the gateway",
     usage: "mcp-gateway start [-c FILE] [--host HOST] [--port PORT]",
-    description: "Loads and validates the config, connects the plugins' stores, and serves the MCP endpoint until SIGTERM or SIGINT (graceful drain, exit 0). SIGHUP is logged and ignored. --host and --port override server.host and server.port.",
+    description:
+      "Loads and validates the config, connects the plugins' stores, and serves the MCP endpoint until SIGTERM or SIGINT (graceful drain, exit 0). SIGHUP reloads the config without dropping a call (so does POST /reload on the admin listener, and --watch on a change of the file); a config that does not load leaves the running one in place. --host and --port override server.host and server.port.",
     options: {
       config: CONFIG_OPTION,
       host: { type: "string", value: "HOST", description: "Address to listen on, over server.host (127.0.0.1 keeps it on loopback)" },
       port: { type: "string", value: "PORT", description: "Port to listen on, over server.port (0 picks a free one)" },
-      "admin-port": { type: "string", value: "PORT", description: "Serve the admin listener (/metrics) on 127.0.0.1:PORT, over admin.port" },
+      "admin-port": { type: "string", value: "PORT", description: "Serve the admin listener (/metrics, /reload) on 127.0.0.1:PORT, over admin.port" },
+      watch: { type: "boolean", description: "Reload when the config file changes (also when it is replaced by a rename, as editors and Kubernetes do)" },
     },
     examples: [
       "mcp-gateway start -c config.yml",
       "mcp-gateway run            # finds mcp-gateway.config.* in the working directory",
       "mcp-gateway start -c config.yml --host 127.0.0.1 --port 9090",
       "mcp-gateway start -c config.yml --admin-port 9464   # then: curl localhost:9464/metrics",
+      "mcp-gateway run -c config.yml --watch               # reload on every save",
     ],
     run: ({ values }, io) =>
-      start(configFile(values), { host: values.host as string | undefined, port: values.port as string | undefined, adminPort: values["admin-port"] as string | undefined }, io),
+      start(
+        configFile(values),
+        { host: values.host as string | undefined, port: values.port as string | undefined, adminPort: values["admin-port"] as string | undefined, watch: values.watch === true },
+        io,
+      ),
   },
   {
     name: "serve",

@@ -36,7 +36,7 @@ export function effectiveFederation(config: GatewayConfig, plugins: readonly Loa
   return { config: federationSchema.parse({ upstreams: reached }), automatic: true };
 }
 
-export type DispatcherDeps = Pick<FederationDeps, "hooks" | "log" | "allowlist" | "trackStream" | "serverInfo">;
+export type DispatcherDeps = Pick<FederationDeps, "hooks" | "log" | "allowlist" | "trackStream" | "serverInfo" | "sessionKey">;
 
 /** The dispatcher behind the lifecycle: a federation when one is in effect, else one upstream per request. */
 export function createDispatcher(config: GatewayConfig, federation: EffectiveFederation | undefined, upstreams: readonly Upstream[], deps: DispatcherDeps): RequestDispatcher {

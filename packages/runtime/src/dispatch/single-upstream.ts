@@ -11,7 +11,7 @@ export interface SingleUpstreamDeps extends UpstreamRequestDeps {
   upstreams: ReadonlyMap<string, Upstream>;
   /** Serves what no route names: the first configured upstream. */
   fallback: Upstream;
-  trackStream(end: () => void): () => void;
+  trackStream(end: () => void, upstream?: Upstream): () => void;
 }
 
 /** Each request to the one upstream its route names (or the first upstream), streamed through. */

@@ -28,7 +28,7 @@ export interface FanInOptions {
   /** Headers of the client's event stream, over the defaults (the gateway's session id). */
   responseHeaders: Readonly<Record<string, string>>;
   listen?: ListenOptions;
-  trackStream(end: () => void): () => void;
+  trackStream(end: () => void, upstream?: Upstream): () => void;
   log: Logger;
 }
 

@@ -27,7 +27,7 @@ export function federationDispatcher(deps: FederationDeps): RequestDispatcher {
     deps,
     catalogs: new CatalogCache(deps.config.catalogTtlMs),
     members: new Map<string, Member>(deps.upstreams.map((upstream) => [upstream.name, { upstream, sessionId: undefined }])),
-    sessions: new Sessions(deps.config, deps.log, deps.automatic === true),
+    sessions: new Sessions(deps.config, deps.log, deps.automatic === true, deps.sessionKey),
   };
   /** Each request's session, from `prepare` (before authorize) to `dispatch`. */
   const joined = new WeakMap<Context, FederatedSession>();

@@ -18,12 +18,14 @@ export interface FederationDeps extends UpstreamRequestDeps {
   prefixes: ReadonlyMap<string, string>;
   log: Logger;
   serverInfo: ServerInfo;
-  trackStream(end: () => void): () => void;
+  trackStream(end: () => void, upstream?: Upstream): () => void;
   /**
    * Started because routes reach several upstreams, not by a `federation` section (the gateway
    * logged why): the routing rules keep the last word on where each call goes.
    */
   automatic?: boolean;
+  /** Seals sessions when `sessionKeys` is not set: the gateway's own, so sessions outlive a reload. */
+  sessionKey?: string;
 }
 
 /** One upstream of a session, with that upstream's own session id (none for a stateless one). */
@@ -61,11 +63,11 @@ export class Sessions {
   readonly #maxAgeMs: number;
   readonly #opened = new Map<string, SessionState>();
 
-  constructor(config: FederationConfig, log: Logger, automatic: boolean) {
+  constructor(config: FederationConfig, log: Logger, automatic: boolean, fallbackKey?: string) {
     let keys = config.sessionKeys;
     if (!keys) {
       if (!automatic) log.warn("federation.sessionKeys is not set: sessions are sealed with a random key and only this process can serve them");
-      keys = [randomBytes(32).toString("base64url")];
+      keys = [fallbackKey ?? randomBytes(32).toString("base64url")];
     }
     this.#sealer = createSessionSealer({ keys, maxAgeMs: config.sessionMaxAgeMs });
     this.#maxAgeMs = config.sessionMaxAgeMs;

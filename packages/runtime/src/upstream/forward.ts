@@ -23,7 +23,7 @@ export interface ForwardRequest {
   /** A GET stream or `subscriptions/listen`: sent on the upstream's stream pool. */
   longLived: boolean;
   /** Registers an open event stream so shutdown can end it; returns the unregister function. */
-  trackStream(end: () => void): () => void;
+  trackStream(end: () => void, upstream?: Upstream): () => void;
   /** Federation: rewrites each event of an event-stream answer as it arrives (undefined drops it). */
   rewriteEvent?: (event: SseEvent) => SseEvent | undefined;
   /** The subject a per-session stdio process is bound to (single upstream; federation binds its own sessions). */
@@ -119,7 +119,7 @@ class ProxyHandler implements Dispatcher.DispatchHandler, Cuttable {
       res.flushHeaders();
       // Only streams that never end by themselves are cut at shutdown; an SSE answer to a call
       // drains like any in-flight request.
-      if (this.request.longLived) this.untrack = this.request.trackStream(() => this.endByGateway());
+      if (this.request.longLived) this.untrack = this.request.trackStream(() => this.endByGateway(), this.request.upstream);
     }
   }
 

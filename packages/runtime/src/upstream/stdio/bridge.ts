@@ -61,6 +61,7 @@ export class StdioBridge implements UpstreamTransport {
   #starting = 0;
   readonly #multiplexed: Multiplexed;
   #sweeper: NodeJS.Timeout | undefined;
+  #started = false;
   #closing: Promise<void> | undefined;
   #lastExit: { detail: string; at: string } | undefined;
   #lastStartError: string | undefined;
@@ -82,6 +83,9 @@ export class StdioBridge implements UpstreamTransport {
 
   /** When the gateway starts serving: a shared process is started, a missing command is reported. */
   start(): void {
+    // A reload that keeps this upstream hands it to the new config, whose ready starts it again.
+    if (this.#started) return;
+    this.#started = true;
     const { mode, idleTimeoutMs, command, name } = this.#config;
     if (!onPath(command, this.#config.cwd)) this.#log.warn({ upstream: name, command }, `stdio upstream "${name}": command "${command}" is not found on PATH or not executable`);
     if (mode === "shared") {
