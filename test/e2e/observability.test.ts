@@ -159,6 +159,26 @@ describe("the admin listener and /metrics, scraped by a real Prometheus", { skip
   });
 });
 
+describe("federated sessions in the sessions gauge", { skip: prometheusSkipReason() }, () => {
+  it("counts a federated session once it is in use", async () => {
+    const [first, second] = [await startLegacyServer(), await startLegacyServer()];
+    const gateway = await startTestGateway({ config: { admin: { port: 0 }, upstreams: [{ name: "a", url: first.url }, { name: "b", url: second.url, prefix: "b" }], federation: {} } });
+    try {
+      const { client, close } = await connectLegacyClient(gateway.url);
+      try {
+        await client.callTool({ name: "echo", arguments: { message: "x" } });
+        assert.match(await scrapeText(gateway), /^mcp_gateway_sessions\{upstream="federated"\} 1$/m);
+      } finally {
+        await close();
+      }
+    } finally {
+      await gateway.close();
+      await first.close();
+      await second.close();
+    }
+  });
+});
+
 describe("an admin listener with a token", { skip: prometheusSkipReason() }, () => {
   let gateway: TestGateway;
   before(async () => {

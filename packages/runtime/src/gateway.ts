@@ -130,6 +130,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   const sources: MetricSources = {
     openStreams: () => [...live].reduce((sum, generation) => sum + generation.metricSources.openStreams(), 0),
     stdio: () => generation.metricSources.stdio(),
+    federatedSessions: () => generation.metricSources.federatedSessions(),
   };
   const metrics = initial.admin ? new GatewayMetrics({ maxToolLabels: initial.metrics.maxToolLabels, version: RUNTIME_VERSION, sources: () => sources }) : undefined;
   const build = (config: GatewayConfig) =>

@@ -141,17 +141,18 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
   };
   const allowlist = compileAllowlist(config.upstreamHeaders.forward);
   const finished = finisher(options.metrics, config.logging.access ? log : undefined);
-  const pipeline = createPipeline({
-    hooks,
-    log,
-    dispatcher: createDispatcher(config, federation, upstreams, {
+  const dispatcher = createDispatcher(config, federation, upstreams, {
       hooks,
       log,
       allowlist,
       trackStream,
       serverInfo: { name: "mcp-gateway", version: RUNTIME_VERSION },
       ...(options.sessionKey ? { sessionKey: options.sessionKey } : {}),
-    }),
+  });
+  const pipeline = createPipeline({
+    hooks,
+    log,
+    dispatcher,
     origins: {
       allowed: new Set(config.server.allowedOrigins),
       any: config.server.allowedOrigins.includes("*"),
@@ -198,6 +199,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     },
     metricSources: {
       openStreams: () => streams.size,
+      federatedSessions: () => dispatcher.sessions?.() ?? 0,
       stdio: () =>
         upstreams.flatMap((upstream) => {
           if (upstream.type !== "stdio" || !upstream.health) return [];

@@ -16,4 +16,6 @@ export interface RequestDispatcher {
   prepare?(ctx: Context): void;
   /** Answers the request; `routed` is what the `route` hook named (undefined when no tap answered). */
   dispatch(ctx: Context, routed: string | undefined): Promise<ForwardResult>;
+  /** Client sessions it holds state for (federation: sessions seen within their max age), for metrics. */
+  sessions?(): number;
 }

@@ -42,6 +42,8 @@ export function federationDispatcher(deps: FederationDeps): RequestDispatcher {
       ctx.federation = Object.freeze({ upstreams: [...session.members.keys()], byOwner }) satisfies FederationFacts;
     },
 
+    sessions: () => fed.sessions.active,
+
     async dispatch(ctx, routed): Promise<ForwardResult> {
       const session = joined.get(ctx)!;
       const method = ctx.http.method;

@@ -95,6 +95,14 @@ export class Sessions {
     return { token, members, scope: `session\u0000${token}` };
   }
 
+  /** Sessions seen within their max age (at most the 5,000 kept opened): the federated sessions in use. */
+  get active(): number {
+    const now = Date.now();
+    let count = 0;
+    for (const state of this.#opened.values()) if (now - state.iat * 1000 <= this.#maxAgeMs) count++;
+    return count;
+  }
+
   /** A new gateway session id for `subject`, holding each upstream's own session id ("" for a stateless one). */
   seal(subject: Subject, upstreams: Record<string, string>): string {
     return this.#sealer.seal({ sub: { tenant: subject.tenant, client: subject.client }, upstreams });

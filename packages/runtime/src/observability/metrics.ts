@@ -12,6 +12,8 @@ export interface MetricSources {
   openStreams(): number;
   /** Each stdio upstream's processes and per-session sessions. */
   stdio(): readonly { upstream: string; processes: number; sessions: number }[];
+  /** Federated sessions in use (seen within their max age). */
+  federatedSessions(): number;
 }
 
 export interface MetricsOptions {
@@ -93,12 +95,15 @@ export class GatewayMetrics {
     });
     new Gauge({
       name: `${METRIC_PREFIX}sessions`,
-      help: "Client sessions the gateway holds a process for (per-session stdio upstreams)",
+      help: 'Client sessions the gateway holds state for: a per-session stdio upstream\'s processes, and upstream="federated" for federated sessions seen within their max age',
       labelNames: ["upstream"],
       registers: [registry],
       collect() {
         this.reset();
-        for (const { upstream, sessions } of options.sources()?.stdio() ?? []) this.labels(upstream).set(sessions);
+        const sources = options.sources();
+        for (const { upstream, sessions } of sources?.stdio() ?? []) this.labels(upstream).set(sessions);
+        const federated = sources?.federatedSessions() ?? 0;
+        if (federated) this.labels("federated").set(federated);
       },
     });
     this.#reloads.labels("ok").inc(0);
@@ -234,7 +239,7 @@ function outcomeLabel(ctx: Context): string {
     case "failed": {
       const code = outcome.errorCode ?? "";
       if (code.endsWith("_TIMEOUT")) return "timeout";
-      if (code.startsWith("MCPGW_ERR_UPSTREAM") || code === "" || code === "MCPGW_ERR_SESSION_NOT_FOUND") return "upstream_error";
+      if (code.startsWith("MCPGW_ERR_UPSTREAM") || code === "") return "upstream_error";
       return outcome.plugin ? `error_${outcome.plugin}` : "error";
     }
   }
