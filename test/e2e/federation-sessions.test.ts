@@ -151,7 +151,11 @@ describe("a federated session is bound to the subject that made it", () => {
     const seen = servers.map((server) => server.requests.length);
     const response = await list({ authorization: "Bearer mallory-secret", "mcp-session-id": sessionId });
     assert.equal(response.status, 404);
-    assert.deepEqual(response.body, { jsonrpc: "2.0", id: 2, error: { code: -32001, message: "Session not found", data: { code: "MCPGW_ERR_SESSION_NOT_FOUND" } } });
+    assert.deepEqual(response.body, {
+      jsonrpc: "2.0",
+      id: 2,
+      error: { code: -32001, message: "Session not found", data: { code: "MCPGW_ERR_SESSION_NOT_FOUND", requestId: response.headers.get("x-request-id") } },
+    });
     assert.deepEqual(servers.map((server) => server.requests.length), seen);
   });
 

@@ -62,14 +62,14 @@ describe("the README's install from tarballs, before the packages are on npm", (
     const ours = Object.entries(lock.packages).filter(([key]) => key.startsWith("node_modules/@mcp-gateway/"));
     assert.deepEqual(
       ours.map(([key]) => key.slice("node_modules/".length)).sort(),
-      ["gateway", "plugin-audit", "plugin-auth-apikey", "plugin-policy", "plugin-ratelimit", "plugin-router", "runtime"].map((name) => `@mcp-gateway/${name}`),
+      ["gateway", "plugin-audit", "plugin-auth-apikey", "plugin-auth-oauth", "plugin-policy", "plugin-ratelimit", "plugin-router", "runtime"].map((name) => `@mcp-gateway/${name}`),
     );
     for (const [key, entry] of ours) assert.match(entry.resolved ?? "", /^file:.*\.tgz$/, `${key} came from ${entry.resolved}, not a tarball`);
   });
 
   it("validates the seed's config with the installed mcp-gateway bin, loading the five default plugins", async () => {
     const config = path.join(project, "config.yml");
-    await copyFile(path.join(REPO_ROOT, "examples/seed-config/config.yml"), config);
+    await copyFile(path.join(REPO_ROOT, "examples/sectioned-config/config.yml"), config);
     const bin = path.join(project, "node_modules/.bin/mcp-gateway");
     // The seed audits in production and staging only; memory stores whatever the shell has.
     const { REDIS_URL: _redis, RATE_LIMIT_KEY_PREFIX: _prefix, ...env } = cleanEnv({ MCP_GATEWAY_ENV: "production" });

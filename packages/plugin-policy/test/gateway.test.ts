@@ -44,7 +44,11 @@ describe("policy from the sectioned format's config, through a gateway", () => {
     assert.deepEqual(body, {
       jsonrpc: "2.0",
       id: 2,
-      error: { code: -32003, message: 'Forbidden: tool "rm" is denied for client/local-dev', data: { code: "MCPGW_ERR_FORBIDDEN" } },
+      error: {
+        code: -32003,
+        message: 'Forbidden: tool "rm" is denied for client/local-dev',
+        data: { code: "MCPGW_ERR_FORBIDDEN", requestId: response.headers.get("x-request-id") },
+      },
     });
     assert.equal(gw.upstream!.requests.length, before, "the upstream saw the denied call");
   });

@@ -182,6 +182,6 @@ describe("policy by scope through a gateway", () => {
     const response = await gw.post(call(5, "echo"), { authorization: "Scopes mcp:admin", "x-challenge": "yes" });
     assert.equal(response.status, 403);
     assert.equal(response.headers.get("www-authenticate"), null);
-    assert.deepEqual((response.body as ErrorBody).error.data, { code: "MCPGW_ERR_FORBIDDEN" });
+    assert.deepEqual((response.body as ErrorBody).error.data, { code: "MCPGW_ERR_FORBIDDEN", requestId: response.headers.get("x-request-id") });
   });
 });
