@@ -35,6 +35,11 @@ export default tseslint.config(
     },
   },
   {
+    // The status page's script runs in the browser too.
+    files: ["packages/runtime/assets/**/*.js"],
+    languageOptions: { globals: { document: "readonly" } },
+  },
+  {
     files: ["**/test/**", "scripts/**", "bench/**", "examples/**", "**/bin/**"],
     rules: { "no-console": "off" },
   },

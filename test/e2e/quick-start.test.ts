@@ -47,6 +47,7 @@ describe("the README's quick start", () => {
   let dir: string;
   let url: string;
   let address: string;
+  let admin: string;
 
   before(async () => {
     const upstreamPort = await freePort();
@@ -56,13 +57,16 @@ describe("the README's quick start", () => {
     await writeFile(config, example.replace("http://127.0.0.1:9000/mcp", `http://127.0.0.1:${upstreamPort}/mcp`));
     demo = spawn(process.execPath, ["scripts/demo.mjs", config, "--port", "0"], {
       cwd: REPO_ROOT,
-      env: { ...process.env, MCP_GATEWAY_DEMO_UPSTREAM_PORT: String(upstreamPort) },
+      env: { ...process.env, MCP_GATEWAY_DEMO_UPSTREAM_PORT: String(upstreamPort), MCP_GATEWAY_DEMO_ADMIN_PORT: "0" },
       stdio: ["ignore", "pipe", "inherit"],
     });
+    let adminListening!: (line: Record<string, unknown>) => void;
+    const adminLine = new Promise<Record<string, unknown>>((resolve) => (adminListening = resolve));
     const listening = new Promise<Record<string, unknown>>((resolve) => {
       createInterface({ input: demo.stdout! }).on("line", (line) => {
         try {
           const parsed = JSON.parse(line) as Record<string, unknown>;
+          if (parsed.msg === "admin listening") adminListening(parsed);
           if (parsed.msg === "gateway listening") resolve(parsed);
         } catch {
           // the upstream's plain line
@@ -72,11 +76,19 @@ describe("the README's quick start", () => {
     const line = await within(listening, 20_000, "the demo gateway listens");
     address = String(line.address);
     url = `http://${address}/mcp`;
+    admin = `http://${String((await within(adminLine, 5_000, "the demo's admin listener listens")).address)}`;
   });
   after(async () => {
     demo?.kill("SIGTERM");
     await new Promise((resolve) => demo?.once("exit", resolve));
     await rm(dir, { recursive: true, force: true });
+  });
+
+  it("serves its status page on a loopback admin listener, naming the demo upstream", async () => {
+    assert.match(admin, /^http:\/\/127\.0\.0\.1:\d+$/);
+    const status = (await (await fetch(`${admin}/status.json`)).json()) as { upstreams: { name: string; state: string }[] };
+    assert.deepEqual(status.upstreams.map(({ name, state }) => ({ name, state })), [{ name: "mcp-local", state: "up" }]);
+    assert.match(await (await fetch(admin)).text(), /<title>mcp-gateway status<\/title>/);
   });
 
   it("listens on loopback only, though the example config says 0.0.0.0", () => {

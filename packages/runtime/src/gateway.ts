@@ -11,6 +11,8 @@ import { KeptState } from "./kept-state.js";
 import { createLogger } from "./logger.js";
 import { createAdminServer } from "./observability/admin.js";
 import { GatewayMetrics, type MetricSources } from "./observability/metrics.js";
+import { LiveStats } from "./observability/stats.js";
+import { statusRoutes } from "./observability/status.js";
 import type { LoadedPlugin } from "./plugin-loader.js";
 import type { InlinePlugin } from "./plugin-setup.js";
 import { createPublicServer } from "./server.js";
@@ -133,8 +135,10 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
     federatedSessions: () => generation.metricSources.federatedSessions(),
   };
   const metrics = initial.admin ? new GatewayMetrics({ maxToolLabels: initial.metrics.maxToolLabels, version: RUNTIME_VERSION, sources: () => sources }) : undefined;
+  const stats = initial.admin ? new LiveStats() : undefined;
+  const startedAt = new Date();
   const build = (config: GatewayConfig) =>
-    buildGeneration({ config, configFile: options.configFile, env, inline: options.plugins ?? [], log, metrics, upstreams: registry, kept, sessionKey });
+    buildGeneration({ config, configFile: options.configFile, env, inline: options.plugins ?? [], log, metrics, stats, upstreams: registry, kept, sessionKey });
 
   let generation: Generation = await build(initial);
   live.add(generation);
@@ -202,6 +206,9 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   if (admin) {
+    if (stats) {
+      for (const route of statusRoutes({ version: RUNTIME_VERSION, startedAt, configFile: options.configFile, reloadState, generation: () => generation, stats, sources })) admin.route(route);
+    }
     if (metrics) {
       admin.route({
         method: "GET",
@@ -263,7 +270,7 @@ export async function createGateway(options: GatewayOptions): Promise<Gateway> {
       await generation.ready();
       if (admin) {
         adminUrl = await admin.listen();
-        log.info({ address: adminUrl.slice("http://".length), paths: ["/metrics", "/reload"], token: initial.admin?.token !== undefined }, "admin listening");
+        log.info({ address: adminUrl.slice("http://".length), paths: ["/", "/status.json", "/metrics", "/reload"], token: initial.admin?.token !== undefined }, "admin listening");
       }
       const url = await server.listen();
       log.info(

@@ -17,13 +17,15 @@ import { UpstreamRegistry } from "./upstream/registry.js";
 import { KeptState } from "./kept-state.js";
 import { writeAccessLine } from "./observability/access-log.js";
 import type { GatewayMetrics, MetricSources } from "./observability/metrics.js";
+import type { LiveStats } from "./observability/stats.js";
 import type { Context } from "./request-context.js";
 
-/** What runs once per finished request: metrics and the access line, when they are on. */
-function finisher(metrics: GatewayMetrics | undefined, accessLog: Logger | undefined): ((ctx: Context) => void) | undefined {
-  if (!metrics && !accessLog) return undefined;
+/** What runs once per finished request: metrics, the status page's figures and the access line, when they are on. */
+function finisher(metrics: GatewayMetrics | undefined, stats: LiveStats | undefined, accessLog: Logger | undefined): ((ctx: Context) => void) | undefined {
+  if (!metrics && !stats && !accessLog) return undefined;
   return (ctx) => {
     metrics?.observe(ctx);
+    stats?.observe(ctx);
     if (accessLog) writeAccessLine(accessLog, ctx);
   };
 }
@@ -44,6 +46,8 @@ export interface GenerationOptions {
   log: Logger;
   /** The gateway's metrics (they outlive a generation), when an admin listener serves them. */
   metrics?: GatewayMetrics | undefined;
+  /** The status page's figures (they outlive a generation too), when an admin listener serves it. */
+  stats?: LiveStats | undefined;
   /** Upstreams shared with the other generations alive (a reload keeps unchanged ones); a fresh one by default. */
   upstreams?: UpstreamRegistry;
   /** What plugins keep across reloads (`gateway.keep`); a fresh one by default. */
@@ -140,7 +144,7 @@ export async function buildGeneration(options: GenerationOptions): Promise<Gener
     return () => streams.delete(end);
   };
   const allowlist = compileAllowlist(config.upstreamHeaders.forward);
-  const finished = finisher(options.metrics, config.logging.access ? log : undefined);
+  const finished = finisher(options.metrics, options.stats, config.logging.access ? log : undefined);
   const dispatcher = createDispatcher(config, federation, upstreams, {
       hooks,
       log,

@@ -1,18 +1,18 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { HookMap } from "tapable";
 import type { GatewayConfig } from "../config/schema.js";
 import { watchConfigFile } from "../config/watch.js";
 import { invalidConfigOf, loadConfig, parseConfig, readConfigFile, type LoadedConfig } from "../config/load.js";
 import { isStartupError, problemsError, StartupError } from "../errors.js";
 import { createGateway, type Gateway } from "../gateway.js";
-import { keysOf, RUNTIME_TAP } from "../hooks.js";
+import { describeHooks, describeRules, type TapView } from "../describe.js";
 import { ownedMethods } from "../mcp/methods.js";
 import { pluginProblems } from "../plugin-setup.js";
 import { CONFIG_OPTION, type Command, type ParsedArgs } from "./command.js";
 import { completionScript, SHELLS, type Shell } from "./completion.js";
 import type { Io } from "./output.js";
+import { status } from "./status.js";
 
 export function runtimeVersion(): string {
   const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
@@ -162,15 +162,7 @@ function printRoutes(gateway: Gateway, io: Io): void {
     }
   }
   io.out(bold("Rules (first match wins):"));
-  let index = 0;
-  for (const { plugin, options } of gateway.plugins) {
-    for (const rule of plugin.routes?.(options as never) ?? []) {
-      const match = Object.entries(rule.match)
-        .map(([key, value]) => `${key}=${value}`)
-        .join(" ");
-      io.out(`  ${++index}. ${match} -> ${rule.upstream}`);
-    }
-  }
+  describeRules(gateway.generation).forEach((rule, index) => io.out(`  ${index + 1}. ${rule.match} -> ${rule.upstream}`));
   const federation = gateway.federation?.config;
   if (!federation || gateway.federation?.automatic) io.out(`  fallback -> ${gateway.config.upstreams[0]!.name}`);
   if (!federation) return;
@@ -189,20 +181,13 @@ function printRoutes(gateway: Gateway, io: Io): void {
 }
 
 function printPlugins(gateway: Gateway, io: Io): void {
-  const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
-  versions.set(RUNTIME_TAP, runtimeVersion());
-  const label = (name: string) => `${name}@${versions.get(name) ?? "?"}`;
-  const taps = (hook: { taps: readonly { name: string; stage?: number }[] }) => hook.taps.map((tap) => `${label(tap.name)}${tap.stage ? ` (stage ${tap.stage})` : ""}`).join(", ");
-  const keyed: string[] = [];
-  for (const [name, hook] of Object.entries(gateway.hooks)) {
-    if (!(hook instanceof HookMap)) {
-      io.out(`${name}: ${taps(hook) || "(none)"}`);
-      continue;
-    }
-    for (const key of keysOf(hook)) keyed.push(`${name}[${key}]: ${(hook.for(key) as { taps: { name: string }[] }).taps.map((tap) => label(tap.name)).join(", ")}`);
+  const label = (tap: TapView) => `${tap.plugin}@${tap.version}${tap.stage ? ` (stage ${tap.stage})` : ""}`;
+  for (const { hook, taps } of describeHooks(gateway.generation, runtimeVersion())) {
+    // A keyed hook's line exists because something tapped it; a plain hook says when nothing did.
+    io.out(`${hook}: ${taps.map(hook.includes("[") ? (tap) => `${tap.plugin}@${tap.version}` : label).join(", ") || "(none)"}`);
   }
-  for (const line of keyed) io.out(line);
-  for (const route of gateway.generation.routes.list()) io.out(`http ${route.method} ${route.path}: ${label(route.plugin)}`);
+  const versions = new Map(gateway.plugins.map(({ plugin }) => [plugin.name, plugin.version]));
+  for (const route of gateway.generation.routes.list()) io.out(`http ${route.method} ${route.path}: ${route.plugin}@${versions.get(route.plugin) ?? "?"}`);
 }
 
 /** The /health URL of a config: its host and port only, so secrets it names need not be set. */
@@ -250,7 +235,7 @@ export const COMMANDS: readonly Command[] = [
       config: CONFIG_OPTION,
       host: { type: "string", value: "HOST", description: "Address to listen on, over server.host (127.0.0.1 keeps it on loopback)" },
       port: { type: "string", value: "PORT", description: "Port to listen on, over server.port (0 picks a free one)" },
-      "admin-port": { type: "string", value: "PORT", description: "Serve the admin listener (/metrics, /reload) on 127.0.0.1:PORT, over admin.port" },
+      "admin-port": { type: "string", value: "PORT", description: "Serve the admin listener (status page, /metrics, /reload) on 127.0.0.1:PORT, over admin.port" },
       watch: { type: "boolean", description: "Reload when the config file changes (also when it is replaced by a rename, as editors and Kubernetes do)" },
     },
     examples: [
@@ -337,6 +322,16 @@ export const COMMANDS: readonly Command[] = [
     options: { config: CONFIG_OPTION, url: { type: "string", value: "URL", description: "The /health URL to ask" } },
     examples: ["mcp-gateway health", "mcp-gateway health --url http://gateway:8080/health", "mcp-gateway health -c /config/config.yml"],
     run: ({ values }, io) => health(configFile(values), values.url as string | undefined, io),
+  },
+  {
+    name: "status",
+    summary: "Print a running gateway's status page: upstreams, traffic, routes, plugins",
+    usage: "mcp-gateway status [-c FILE | --admin-url URL]",
+    description:
+      "Asks the admin listener's /status.json and prints it: uptime and config, the last reload error, requests/s and errors over the last minute, each upstream's state, calls, errors and latency, routes and plugins. Without --admin-url it asks admin.host and admin.port of the config. The token comes from MCP_GATEWAY_ADMIN_TOKEN, else from admin.token (its ${ENV} placeholder resolved). Exits 1 when the listener cannot be asked.",
+    options: { config: CONFIG_OPTION, "admin-url": { type: "string", value: "URL", description: "The admin listener's base URL, e.g. http://127.0.0.1:9464" } },
+    examples: ["mcp-gateway status -c config.yml", "MCP_GATEWAY_ADMIN_TOKEN=$TOKEN mcp-gateway status --admin-url http://10.0.0.7:9464"],
+    run: ({ values }, io) => status(configFile(values), values["admin-url"] as string | undefined, io),
   },
   {
     name: "hash-key",

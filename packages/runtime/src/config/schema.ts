@@ -258,14 +258,14 @@ export const adminSchema = z
       .string()
       .min(16, "at least 16 characters")
       .optional()
-      .describe("Bearer token every admin path requires (Authorization: Bearer <token>); ${ENV} placeholders resolve at startup"),
+      .describe("Token every admin path requires: Authorization: Bearer <token>, or Basic with the token as password (a browser's login); ${ENV} placeholders resolve at startup"),
   })
   .superRefine((admin, ctx) => {
     if (!isLoopback(admin.host) && admin.token === undefined) {
       ctx.addIssue({ code: "custom", path: ["token"], message: `required when admin.host (${admin.host}) is not a loopback address: anyone who reaches it could read metrics and reload the config` });
     }
   })
-  .describe("The operators' listener (/metrics): off unless configured, never on the public port");
+  .describe("The operators' listener (status page, /status.json, /metrics, /reload): off unless configured, never on the public port");
 
 export const configSchema = z
   .strictObject({

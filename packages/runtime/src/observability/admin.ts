@@ -32,20 +32,27 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest();
 /**
  * The operators' listener: its own port (loopback by default), never the public one, so
  * `/metrics` and the like are not reachable where MCP clients are. With a token every path needs
- * `Authorization: Bearer <token>`, compared in constant time.
+ * `Authorization: Bearer <token>` (or Basic with the token as password, so a browser can log in
+ * to the status page), compared in constant time.
  */
 export function createAdminServer(config: AdminConfig, log: Logger): AdminServer {
   const routes = new Map<string, AdminRoute>();
   const expected = config.token === undefined ? undefined : sha256(config.token);
 
+  /** Bearer for scripts; Basic with the token as password for a browser's login prompt. */
   function authorized(req: IncomingMessage): boolean {
     if (!expected) return true;
     const header = req.headers.authorization ?? "";
-    const match = /^Bearer ([^\s]+)$/i.exec(header);
-    return match !== null && timingSafeEqual(sha256(match[1]!), expected);
+    const bearer = /^Bearer ([^\s]+)$/i.exec(header);
+    if (bearer) return timingSafeEqual(sha256(bearer[1]!), expected);
+    const basic = /^Basic ([A-Za-z0-9+/=]+)$/i.exec(header);
+    if (!basic) return false;
+    const decoded = Buffer.from(basic[1]!, "base64").toString("utf8");
+    const colon = decoded.indexOf(":");
+    return colon >= 0 && timingSafeEqual(sha256(decoded.slice(colon + 1)), expected);
   }
 
-  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string | string[]> = {}): void {
     const text = JSON.stringify(body);
     res.writeHead(status, { ...headers, "content-type": "application/json", "content-length": Buffer.byteLength(text), "cache-control": "no-store" });
     res.end(text);
@@ -53,7 +60,9 @@ export function createAdminServer(config: AdminConfig, log: Logger): AdminServer
 
   const server: Server = createServer({ requestTimeout: TIMEOUT_MS, headersTimeout: TIMEOUT_MS }, (req, res) => {
     req.resume(); // no admin path reads a body
-    if (!authorized(req)) return send(res, 401, { error: "unauthorized: send Authorization: Bearer <admin.token>" }, { "www-authenticate": 'Bearer realm="mcp-gateway admin"' });
+    if (!authorized(req)) return send(res, 401, { error: "unauthorized: send Authorization: Bearer <admin.token>" }, {
+        "www-authenticate": ['Bearer realm="mcp-gateway admin"', 'Basic realm="mcp-gateway admin", charset="UTF-8"'],
+      });
     const path = (req.url ?? "/").split("?")[0]!;
     const route = routes.get(path);
     if (!route) return send(res, 404, { error: `no admin path ${path}`, paths: [...routes.keys()] });
